@@ -1,0 +1,1 @@
+"""Loaders: from the publishers (CBS OData, KWB downloads, Leefbaarometer) to the tidy store."""

@@ -1,0 +1,88 @@
+"""Wijkpeil settings: one typed, documented place for every tunable.
+
+Every field can be overridden with an environment variable ``WIJKPEIL_<FIELD>``
+(upper case). Call :func:`get` for the current settings; tests may call
+:func:`override` to obtain a modified copy and pass it explicitly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"WIJKPEIL_{name.upper()}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Immutable settings. Paths are absolute."""
+
+    #: Writable folder for the raw-download cache and the store (ignored by git).
+    data_dir: Path = field(default_factory=lambda: Path(_env("data_dir", str(REPO_ROOT / "data"))))
+    #: Folder with the real public data brought in beside the project (read only).
+    shared_dir: Path = field(
+        default_factory=lambda: Path(_env("shared_dir", str(REPO_ROOT.parent / "shared" / "data")))
+    )
+    #: CBS OData catalog host for the open tables (KWB).
+    cbs_catalog: str = field(default_factory=lambda: _env("cbs_catalog", "opendata.cbs.nl"))
+    #: CBS OData catalog host for third-party tables (police, 47018NED).
+    police_catalog: str = field(default_factory=lambda: _env("police_catalog", "dataderden.cbs.nl"))
+    #: Use https for the catalogs (False only for the local test server).
+    use_https: bool = field(default_factory=lambda: _env("use_https", "1") not in ("0", "false", "no"))
+    #: PDOK base URL for the CBS wijken-en-buurten boundary services.
+    pdok_url: str = field(default_factory=lambda: _env("pdok_url", "https://service.pdok.nl"))
+    #: Leefbaarometer open-data download URL (wijk scores CSV).
+    lbm_url: str = field(
+        default_factory=lambda: _env(
+            "lbm_url", "https://www.leefbaarometer.nl/resources/leefbaarometer-3.0-wijk-scores.csv"
+        )
+    )
+    #: HTTP attempts per request (CBS drops connections) and base backoff in seconds.
+    http_retries: int = field(default_factory=lambda: int(_env("http_retries", "4")))
+    http_backoff: float = field(default_factory=lambda: float(_env("http_backoff", "1.0")))
+    http_timeout: float = field(default_factory=lambda: float(_env("http_timeout", "60")))
+    #: First and last year of the series.
+    first_year: int = 2012
+    last_year: int = 2024
+    #: Target geography (wijk indeling year) for harmonised series.
+    target_geo_year: int = 2024
+    #: Dashboard serving.
+    host: str = field(default_factory=lambda: os.environ.get("HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(os.environ.get("PORT", "8050")))
+
+    @property
+    def cache_dir(self) -> Path:
+        """Raw downloads, keyed by a hash of the request."""
+        return self.data_dir / "cache"
+
+    @property
+    def store_dir(self) -> Path:
+        """The tidy Parquet store."""
+        return self.data_dir / "store"
+
+    @property
+    def geo_dir(self) -> Path:
+        """Derived geometry (web GeoJSON, crosswalks)."""
+        return self.data_dir / "geo"
+
+
+@lru_cache(maxsize=1)
+def get() -> Settings:
+    """Return the process-wide settings (read from the environment once)."""
+    return Settings()
+
+
+def override(**changes: object) -> Settings:
+    """Return a copy of the current settings with ``changes`` applied (validated by name)."""
+    names = {f.name for f in dataclasses.fields(Settings)}
+    unknown = set(changes) - names
+    if unknown:
+        raise ValueError(f"unknown setting(s) {sorted(unknown)}; valid: {sorted(names)}")
+    return dataclasses.replace(get(), **changes)
