@@ -1,0 +1,1 @@
+"""Geo: boundary files, web geometry, harmonisation onto one geography."""

@@ -1,0 +1,1 @@
+"""Indicators: registry, liveability and safety values, trends. Never imports dash."""
