@@ -15,7 +15,7 @@ def create_app() -> dash.Dash:
     app = dash.Dash(__name__, use_pages=True, title="Wijkpeil", suppress_callback_exceptions=True)
     app.layout = html.Div(
         [
-            html.Header([html.H1(dcc.Link("Wijkpeil", href="/")), html.Span("Leefbaarheid en veiligheid per wijk")]),
+            html.Header([html.H1(dcc.Link("Wijkpeil", href="/")), html.Span("Leefbaarheid en veiligheid per wijk"), html.Nav([dcc.Link("Kaart", href="/"), " · ", dcc.Link("NPLV-gebieden", href="/gebieden")])]),
             dash.page_container,
         ]
     )

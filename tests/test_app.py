@@ -57,3 +57,13 @@ def test_recolour_callback_sends_values_not_geometry(live_app):
     ops = json.loads(r.text)["response"]["map-graph"]["figure"]["operations"]
     z = next(o for o in ops if o["location"][-1] == "z")["params"]["value"]
     assert len(z) > 3000
+
+
+def test_focus_area_page(live_app, browser):
+    browser.get(live_app + "/gebieden?indicator=onv")
+    for _ in range(60):
+        if "Overvecht" in browser.page_source and browser.find_elements(By.CSS_SELECTOR, "#areas-graph .main-svg"):
+            break
+        time.sleep(0.5)
+    assert "Utrecht Overvecht" in browser.page_source
+    assert "zekerheid" in browser.page_source
