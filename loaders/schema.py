@@ -66,7 +66,9 @@ def validate(df: pd.DataFrame, *, where: str) -> pd.DataFrame:
     """Check and coerce a frame to the tidy schema; ``where`` names the file/table for errors."""
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
-        raise InputError(f"{where}: tidy table lacks column(s) {missing}; loaders must emit {list(COLUMNS)}")
+        raise InputError(
+            f"{where}: tidy table lacks column(s) {missing}; loaders must emit {list(COLUMNS)}"
+        )
     out = df.loc[:, list(COLUMNS)].copy()
     out["year"] = pd.to_numeric(out["year"], errors="raise").astype("int16")
     out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
@@ -74,7 +76,9 @@ def validate(df: pd.DataFrame, *, where: str) -> pd.DataFrame:
         out[col] = out[col].astype("string")
     bad = ~out["region_level"].isin(LEVELS)
     if bad.any():
-        raise InputError(f"{where}: unknown region_level(s) {sorted(out.loc[bad, 'region_level'].unique())[:5]}")
+        raise InputError(
+            f"{where}: unknown region_level(s) {sorted(out.loc[bad, 'region_level'].unique())[:5]}"
+        )
     return out.reset_index(drop=True)
 
 
