@@ -130,8 +130,12 @@ def kwb_to_tidy(
     *,
     levels: Iterable[str] = schema.LEVELS,
     source_table: str | None = None,
+    period: str | None = None,
 ) -> pd.DataFrame:
-    """A KWB table (one year, regions as rows) -> tidy rows for ``levels``."""
+    """A KWB table (one year, regions as rows) -> tidy rows for ``levels``.
+
+    ``period`` selects one ``Perioden`` key of a multi-year table (70904NED: ``'2012JJ00'``).
+    """
     data = _dataset(dump, table_id)
     meas = measures(dump, table_id)
     if not data:
@@ -149,6 +153,16 @@ def kwb_to_tidy(
             f"table {table_id}: none of the DataProperties keys occur in TypedDataSet "
             f"(e.g. {absent[:3]}); metadata and data are from different tables — delete the cache and retry"
         )
+    if period is not None:
+        if "Perioden" not in wide.columns:
+            raise InputError(
+                f"table {table_id}: period {period!r} requested but the table has no Perioden dimension"
+            )
+        wide = wide[wide["Perioden"].astype("string").str.strip() == period]
+        if wide.empty:
+            raise InputError(
+                f"table {table_id}: no rows for period {period!r}; check loaders/tables.py"
+            )
     codes = wide["WijkenEnBuurten"].astype("string").str.strip()
     lv = codes.str[:2]
     keep = lv.isin(list(levels)).to_numpy()
