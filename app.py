@@ -15,7 +15,19 @@ def create_app() -> dash.Dash:
     app = dash.Dash(__name__, use_pages=True, title="Wijkpeil", suppress_callback_exceptions=True)
     app.layout = html.Div(
         [
-            html.Header([html.H1(dcc.Link("Wijkpeil", href="/")), html.Span("Leefbaarheid en veiligheid per wijk"), html.Nav([dcc.Link("Kaart", href="/"), " · ", dcc.Link("NPLV-gebieden", href="/gebieden")])]),
+            html.Header(
+                [
+                    html.H1(dcc.Link("Wijkpeil", href="/")),
+                    html.Span("Leefbaarheid en veiligheid per wijk"),
+                    html.Nav(
+                        [
+                            dcc.Link("Kaart", href="/"),
+                            " · ",
+                            dcc.Link("NPLV-gebieden", href="/gebieden"),
+                        ]
+                    ),
+                ]
+            ),
             dash.page_container,
         ]
     )
@@ -26,7 +38,11 @@ def create_app() -> dash.Dash:
         if level not in ("WK", "GM"):
             abort(404)
         try:
-            return send_file(web.web_geojson_path(level, year), mimetype="application/geo+json", max_age=86400)
+            return send_file(
+                web.web_geojson_path(level, year),
+                mimetype="application/geo+json",
+                max_age=86400,
+            )
         except GeoError:
             abort(404)
 

@@ -35,13 +35,16 @@ class Settings:
     #: CBS OData catalog host for third-party tables (police, 47018NED).
     police_catalog: str = field(default_factory=lambda: _env("police_catalog", "dataderden.cbs.nl"))
     #: Use https for the catalogs (False only for the local test server).
-    use_https: bool = field(default_factory=lambda: _env("use_https", "1") not in ("0", "false", "no"))
+    use_https: bool = field(
+        default_factory=lambda: _env("use_https", "1") not in ("0", "false", "no")
+    )
     #: PDOK base URL for the CBS wijken-en-buurten boundary services.
     pdok_url: str = field(default_factory=lambda: _env("pdok_url", "https://service.pdok.nl"))
     #: Leefbaarometer open-data download URL (wijk scores CSV).
     lbm_url: str = field(
         default_factory=lambda: _env(
-            "lbm_url", "https://www.leefbaarometer.nl/resources/leefbaarometer-3.0-wijk-scores.csv"
+            "lbm_url",
+            "https://www.leefbaarometer.nl/resources/leefbaarometer-3.0-wijk-scores.csv",
         )
     )
     #: HTTP attempts per request (CBS drops connections) and base backoff in seconds.

@@ -39,7 +39,11 @@ def main() -> None:
             "output": "map-graph.figure",
             "outputs": {"id": "map-graph", "property": "figure"},
             "inputs": [
-                {"id": "map-indicator", "property": "value", "value": ["lbm", "onv"][i % 2]},
+                {
+                    "id": "map-indicator",
+                    "property": "value",
+                    "value": ["lbm", "onv"][i % 2],
+                },
                 {"id": "map-year", "property": "value", "value": [2022, 2024][i % 2]},
             ],
             "changedPropIds": ["map-year.value"],

@@ -22,7 +22,9 @@ def _source_file(level: str, year: int, shared_dir: Path) -> Path:
         raise GeoError(f"no web geometry for level {level!r}; use 'WK' or 'GM'")
     path = shared_dir / "geo" / f"{name}_{year}.geojson"
     if not path.exists():
-        raise GeoError(f"boundary file {path} not found; boundaries for {name} {year} must be loaded first")
+        raise GeoError(
+            f"boundary file {path} not found; boundaries for {name} {year} must be loaded first"
+        )
     return path
 
 
@@ -31,7 +33,10 @@ def build_web_geojson(level: str, year: int, tolerance_m: float = 150.0) -> dict
     s = _settings.get()
     path = _source_file(level, year, s.shared_dir)
     gdf = gpd.read_file(path)
-    col = next((c for c in _CODE_COLUMNS if c in gdf.columns and str(gdf[c].iloc[0]).startswith(level)), None)
+    col = next(
+        (c for c in _CODE_COLUMNS if c in gdf.columns and str(gdf[c].iloc[0]).startswith(level)),
+        None,
+    )
     if col is None:
         raise GeoError(f"{path}: no code column among {_CODE_COLUMNS} with {level} codes")
     if gdf.crs is None:

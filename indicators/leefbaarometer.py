@@ -16,11 +16,15 @@ COLUMNS = ("lbm", "afw", "fys", "onv", "soc", "vrz", "won")
 def _scores() -> pd.DataFrame:
     path = _settings.get().shared_dir / "lbm" / "wijk_scores_2002_2024.csv"
     if not path.exists():
-        raise InputError(f"Leefbaarometer file {path} not found; set WIJKPEIL_SHARED_DIR to the shared data folder")
+        raise InputError(
+            f"Leefbaarometer file {path} not found; set WIJKPEIL_SHARED_DIR to the shared data folder"
+        )
     df = pd.read_csv(path, dtype={"wk_code": str, "wk_naam": str}, na_values=["NA"])
     missing = {"wk_code", "wk_naam", "jaar", *COLUMNS} - set(df.columns)
     if missing:
-        raise InputError(f"{path}: missing column(s) {sorted(missing)}; expected the Leefbaarometer 3.0 wijk CSV")
+        raise InputError(
+            f"{path}: missing column(s) {sorted(missing)}; expected the Leefbaarometer 3.0 wijk CSV"
+        )
     df["gemeente_code"] = "GM" + df["wk_code"].str[2:6]
     df.flags.allows_duplicate_labels = True
     return df
@@ -33,7 +37,9 @@ def years() -> list[int]:
 def values(variable: str, year: int) -> pd.DataFrame:
     """One value per wijk: code, name, gemeente_code, value, rank (1 = best). Returns a copy."""
     if variable not in COLUMNS:
-        raise IndicatorError(f"unknown Leefbaarometer variable {variable!r}; choose one of {COLUMNS}")
+        raise IndicatorError(
+            f"unknown Leefbaarometer variable {variable!r}; choose one of {COLUMNS}"
+        )
     df = _scores()
     if year not in set(df["jaar"]):
         raise IndicatorError(f"year {year} not in Leefbaarometer years {years()}")
@@ -57,4 +63,8 @@ def series(variable: str, code: str) -> pd.DataFrame:
 def national_mean(variable: str) -> pd.DataFrame:
     """Unweighted mean over wijken per year (labelled as such in the UI)."""
     df = _scores()
-    return df.groupby("jaar", as_index=False)[variable].mean().rename(columns={"jaar": "year", variable: "value"})
+    return (
+        df.groupby("jaar", as_index=False)[variable]
+        .mean()
+        .rename(columns={"jaar": "year", variable: "value"})
+    )

@@ -111,16 +111,11 @@ def variable_names(dump: Dump, table_id: str) -> dict[str, str]:
 
 def _gemeente_of(codes: pd.Series) -> pd.Series:
     lvl = codes.str[:2]
-    return pd.Series(
-        np.where(lvl == "NL", "NL00", "GM" + codes.str[2:6]), index=codes.index
-    )
+    return pd.Series(np.where(lvl == "NL", "NL00", "GM" + codes.str[2:6]), index=codes.index)
 
 
 def _dim_titles(dump: Dump, name: str) -> dict[str, str]:
-    return {
-        str(r["Key"]).strip(): str(r.get("Title") or "").strip()
-        for r in dump.get(name, [])
-    }
+    return {str(r["Key"]).strip(): str(r.get("Title") or "").strip() for r in dump.get(name, [])}
 
 
 def kwb_to_tidy(
@@ -170,9 +165,7 @@ def kwb_to_tidy(
     codes = codes[keep]
     titles = _dim_titles(dump, "WijkenEnBuurten")
     names = codes.map(titles)
-    gem_col = next(
-        (c for c in wide.columns if _normalise.stem(c) == "Gemeentenaam"), None
-    )
+    gem_col = next((c for c in wide.columns if _normalise.stem(c) == "Gemeentenaam"), None)
     if gem_col is not None:
         gm_names = wide[gem_col].astype("string").str.strip()
         names = names.fillna(gm_names.where(codes.str[:2] == "GM"))

@@ -43,11 +43,7 @@ def _region_names(folder: Path) -> dict[str, str]:
                 names.setdefault(str(pr["gemeentecode"]).strip(), pr["gemeentenaam"])
             else:
                 code = next(
-                    (
-                        v
-                        for v in pr.values()
-                        if isinstance(v, str) and v.startswith("GM")
-                    ),
+                    (v for v in pr.values() if isinstance(v, str) and v.startswith("GM")),
                     None,
                 )
                 nm = next((v for k, v in pr.items() if "naam" in k.lower()), None)
@@ -67,9 +63,7 @@ def load_odata_extract(table_dir: Path, names: dict[str, str]) -> pd.DataFrame:
     props_path = table_dir / "DataProperties.json"
     try:
         props = {
-            p["Key"]: p
-            for p in json.loads(props_path.read_text(encoding="utf-8"))
-            if p.get("Key")
+            p["Key"]: p for p in json.loads(props_path.read_text(encoding="utf-8")) if p.get("Key")
         }
     except (OSError, json.JSONDecodeError, TypeError, KeyError) as exc:
         raise InputError(
@@ -79,9 +73,7 @@ def load_odata_extract(table_dir: Path, names: dict[str, str]) -> pd.DataFrame:
         int(
             re.search(
                 r"(20\d\d)",
-                json.dumps(
-                    json.loads((table_dir / "TableInfos.json").read_text())[0]["Period"]
-                ),
+                json.dumps(json.loads((table_dir / "TableInfos.json").read_text())[0]["Period"]),
             ).group(1)
         )
         if (table_dir / "TableInfos.json").exists()
@@ -199,9 +191,7 @@ def load_kwb_xlsx(path: Path) -> pd.DataFrame:
     long["year"] = year
     long["region_level"] = long["region_code"].map(schema.level_of)
     long["gemeente_code"] = long["region_code"].map(_gemeente_of)
-    long["variable"] = long["source_key"].map(
-        lambda k: _normalise.KWB_SHORT_NAMES[k][0]
-    )
+    long["variable"] = long["source_key"].map(lambda k: _normalise.KWB_SHORT_NAMES[k][0])
     long["unit"] = long["source_key"].map(lambda k: _normalise.KWB_SHORT_NAMES[k][1])
     long["source_table"] = path.name.replace("-subset", "")
     return _frame(long, where=str(path))
@@ -249,9 +239,7 @@ def load_crime_metadata(folder: Path) -> dict[str, pd.DataFrame]:
     ):
         p = folder / f"{name}.csv"
         if not p.exists():
-            raise InputError(
-                f"{p} missing; the 47018NED metadata folder needs {name}.csv"
-            )
+            raise InputError(f"{p} missing; the 47018NED metadata folder needs {name}.csv")
         df = pd.read_csv(p, dtype=str, keep_default_na=False)
         if "Key" in df.columns:
             df["Key"] = df["Key"].str.strip()
@@ -263,20 +251,14 @@ def load_snapshot(folder: Path, years: range | None = None) -> pd.DataFrame:
     """Everything the folder holds, as one validated tidy table."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError(
-            f"snapshot folder {folder} does not exist; pass --snapshot ../shared/data"
-        )
+        raise InputError(f"snapshot folder {folder} does not exist; pass --snapshot ../shared/data")
     names = _region_names(folder)
     parts = []
     for table_dir in sorted((folder / "cbs").glob("*NED")):
         parts.append(load_odata_extract(table_dir, names))
         bp = table_dir / "buurt_population.csv"
         if bp.exists() and len(parts[-1]):
-            parts.append(
-                load_buurt_population(
-                    bp, table_dir.name, int(parts[-1]["year"].iloc[0])
-                )
-            )
+            parts.append(load_buurt_population(bp, table_dir.name, int(parts[-1]["year"].iloc[0])))
     for x in sorted((folder / "cbs").glob("kwb-*.xlsx")):
         parts.append(load_kwb_xlsx(x))
     lbm = folder / "lbm" / "wijk_scores_2002_2024.csv"

@@ -39,17 +39,24 @@ def _sha256(path: Path) -> str:
 
 
 def write_store(
-    df: pd.DataFrame, store_dir: Path | None = None, sources: Iterable[str] = ()
+    df: pd.DataFrame,
+    store_dir: Path | None = None,
+    sources: Iterable[str] = (),
+    extra: dict | None = None,
 ) -> dict:
-    """Validate ``df`` and replace the store atomically. Returns the manifest."""
+    """Validate ``df`` and replace the store atomically. Returns the manifest (``extra`` merged in)."""
     target = _dir(store_dir)
     tidy = schema.validate(df, where="store build")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".store-build-", dir=target.parent))
     try:
-        tidy = tidy.sort_values(
-            ["variable", "year", "region_level", "region_code"], kind="stable"
-        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".store-build-", dir=target.parent))
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write the store under {target.parent} ({exc.strerror}); "
+            "make the folder writable or set WIJKPEIL_DATA_DIR to a writable folder"
+        ) from exc
+    try:
+        tidy = tidy.sort_values(["variable", "year", "region_level", "region_code"], kind="stable")
         pq.write_table(
             pa.Table.from_pandas(tidy, preserve_index=False),
             tmp / DATA_FILE,
@@ -63,11 +70,10 @@ def write_store(
             "synthetic_rows": int(schema.is_synthetic(tidy["source_table"]).sum()),
             "years": sorted(int(y) for y in tidy["year"].unique()),
             "rows": int(len(tidy)),
-            "rows_per_year_level": {
-                f"{y}/{lvl}": int(n) for (y, lvl), n in counts.items()
-            },
+            "rows_per_year_level": {f"{y}/{lvl}": int(n) for (y, lvl), n in counts.items()},
             "variables": int(tidy["variable"].nunique()),
             "checksums": {DATA_FILE: _sha256(tmp / DATA_FILE)},
+            **(extra or {}),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         old = target.with_name(target.name + ".old")

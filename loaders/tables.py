@@ -55,9 +55,7 @@ CRIME_TABLE = Table(
 )
 CRIME_YEARS = range(2012, 2024)
 
-ALL_TABLES: dict[str, Table] = {
-    t.table_id: t for t in [*KWB_TABLES.values(), CRIME_TABLE]
-}
+ALL_TABLES: dict[str, Table] = {t.table_id: t for t in [*KWB_TABLES.values(), CRIME_TABLE]}
 
 
 def kwb(year: int) -> Table:

@@ -36,9 +36,21 @@ def choropleth(values: pd.DataFrame, geojson_url: str, title: str, unit: str) ->
     return fig
 
 
-def timeseries(series: pd.DataFrame, benchmark: pd.DataFrame, title: str, label: str, bench_label: str) -> go.Figure:
+def timeseries(
+    series: pd.DataFrame,
+    benchmark: pd.DataFrame,
+    title: str,
+    label: str,
+    bench_label: str,
+) -> go.Figure:
     fig = go.Figure()
     fig.add_scatter(x=series["year"], y=series["value"], mode="lines+markers", name=label)
-    fig.add_scatter(x=benchmark["year"], y=benchmark["value"], mode="lines", name=bench_label, line={"dash": "dot"})
+    fig.add_scatter(
+        x=benchmark["year"],
+        y=benchmark["value"],
+        mode="lines",
+        name=bench_label,
+        line={"dash": "dot"},
+    )
     fig.update_layout(template=TEMPLATE, title=title, xaxis_title="jaar", margin={"t": 50})
     return fig

@@ -20,7 +20,13 @@ def layout(indicator: str = "lbm", year: str = "2024", lang: str = "nl", **_: st
         yr = int(year)
         vals = leefbaarometer.values(ind.variable, yr)
     except (ValueError, Exception) as exc:  # noqa: BLE001 - shown to the user, not swallowed
-        return html.Div([html.H2("Deze weergave bestaat niet"), html.P(str(exc)), dcc.Link("Naar de kaart", href="/")])
+        return html.Div(
+            [
+                html.H2("Deze weergave bestaat niet"),
+                html.P(str(exc)),
+                dcc.Link("Naar de kaart", href="/"),
+            ]
+        )
     title = f"{registry.name(ind, lang)} — {yr}"
     fig = figures.choropleth(vals, GEOJSON_URL, title, ind.unit)
     return html.Div(
@@ -29,7 +35,10 @@ def layout(indicator: str = "lbm", year: str = "2024", lang: str = "nl", **_: st
                 [
                     dcc.Dropdown(
                         id=ids.INDICATOR,
-                        options=[{"label": registry.name(i, lang), "value": i.id} for i in registry.REGISTRY],
+                        options=[
+                            {"label": registry.name(i, lang), "value": i.id}
+                            for i in registry.REGISTRY
+                        ],
                         value=ind.id,
                         clearable=False,
                     ),
@@ -48,7 +57,12 @@ def layout(indicator: str = "lbm", year: str = "2024", lang: str = "nl", **_: st
     )
 
 
-@callback(Output(ids.MAP, "figure"), Input(ids.INDICATOR, "value"), Input(ids.YEAR, "value"), prevent_initial_call=True)
+@callback(
+    Output(ids.MAP, "figure"),
+    Input(ids.INDICATOR, "value"),
+    Input(ids.YEAR, "value"),
+    prevent_initial_call=True,
+)
 def recolour(indicator: str, year: int) -> Patch:
     """Send values only: the geometry stays in the browser."""
     vals = leefbaarometer.values(registry.get(indicator).variable, int(year))

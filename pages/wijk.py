@@ -17,14 +17,35 @@ def layout(code: str = "", **_: str) -> html.Div:
         s = leefbaarometer.series("lbm", code)
         o = leefbaarometer.series("onv", code)
     except IndicatorError as exc:
-        return html.Div([html.H2("Onbekende wijk"), html.P(str(exc)), dcc.Link("Naar de kaart", href="/")])
-    fig = figures.timeseries(s, leefbaarometer.national_mean("lbm"), f"Leefbaarheid {code}", code, "NL (gemiddelde wijk)")
-    fig2 = figures.timeseries(o, leefbaarometer.national_mean("onv"), f"Overlast en onveiligheid {code}", code, "NL (gemiddelde wijk)")
+        return html.Div(
+            [
+                html.H2("Onbekende wijk"),
+                html.P(str(exc)),
+                dcc.Link("Naar de kaart", href="/"),
+            ]
+        )
+    fig = figures.timeseries(
+        s,
+        leefbaarometer.national_mean("lbm"),
+        f"Leefbaarheid {code}",
+        code,
+        "NL (gemiddelde wijk)",
+    )
+    fig2 = figures.timeseries(
+        o,
+        leefbaarometer.national_mean("onv"),
+        f"Overlast en onveiligheid {code}",
+        code,
+        "NL (gemiddelde wijk)",
+    )
     return html.Div(
         [
             html.H2(f"Wijk {code}"),
             dcc.Graph(figure=fig),
             dcc.Graph(figure=fig2),
-            html.P("Bron: Leefbaarometer 3.0 (BZK, CC0). Ontbrekende jaren zijn niet geïnterpoleerd.", className="source"),
+            html.P(
+                "Bron: Leefbaarometer 3.0 (BZK, CC0). Ontbrekende jaren zijn niet geïnterpoleerd.",
+                className="source",
+            ),
         ]
     )

@@ -19,12 +19,16 @@ def test_map_renders_in_browser(live_app, browser):
     browser.get(live_app + "/?indicator=onv&year=2022")
     deadline = time.time() + 60
     while time.time() < deadline:
-        paths = browser.find_elements(By.CSS_SELECTOR, "#map-graph canvas, #map-graph .maplibregl-canvas")
+        paths = browser.find_elements(
+            By.CSS_SELECTOR, "#map-graph canvas, #map-graph .maplibregl-canvas"
+        )
         if paths:
             break
         time.sleep(0.5)
     assert paths, "map canvas did not render"
-    fig = browser.execute_script("return document.getElementById('map-graph').getElementsByClassName('js-plotly-plot')[0].data[0]")
+    fig = browser.execute_script(
+        "return document.getElementById('map-graph').getElementsByClassName('js-plotly-plot')[0].data[0]"
+    )
     assert len(fig["z"]) > 3000
     assert fig["geojson"] == "/geo/WK/2024.geojson"  # geometry by URL, not embedded
     assert "Overlast" in browser.page_source
@@ -62,7 +66,9 @@ def test_recolour_callback_sends_values_not_geometry(live_app):
 def test_focus_area_page(live_app, browser):
     browser.get(live_app + "/gebieden?indicator=onv")
     for _ in range(60):
-        if "Overvecht" in browser.page_source and browser.find_elements(By.CSS_SELECTOR, "#areas-graph .main-svg"):
+        if "Overvecht" in browser.page_source and browser.find_elements(
+            By.CSS_SELECTOR, "#areas-graph .main-svg"
+        ):
             break
         time.sleep(0.5)
     assert "Utrecht Overvecht" in browser.page_source

@@ -9,7 +9,14 @@ from indicators import areas, leefbaarometer
 def test_twenty_areas_with_confidence(shared_dir):
     fa = areas.focus_areas()
     assert fa["area_name"].nunique() == 20
-    assert set(fa["confidence"]) <= {"high", "medium", "medium-low", "low", "medium-high", "unknown"}
+    assert set(fa["confidence"]) <= {
+        "high",
+        "medium",
+        "medium-low",
+        "low",
+        "medium-high",
+        "unknown",
+    }
 
 
 def test_area_mean_is_population_weighted(shared_dir):
