@@ -1,64 +1,64 @@
-"""Wijkpeil: the Dash app. Thin on purpose: pages live in pages/, data in indicators/."""
+"""Wijkpeil: the Dash app. Thin on purpose: pages live in pages/, data in indicators/ and loaders/."""
 
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
-from flask import abort, send_file
+from dash import Input, Output, callback, dcc, html
 
 import settings as _settings
-from errors import GeoError
-from geo import web
+from pages import _routes, common, ids
+from pages.i18n import lang_of, t
+
+NAV = (("/", "nav_map"), ("/trends", "nav_trends"), ("/gebieden", "nav_areas"),
+       ("/vergelijk", "nav_compare"), ("/indices", "nav_indices"), ("/methode", "nav_method"),
+       ("/over", "nav_about"))  # fmt: skip
 
 
 def create_app() -> dash.Dash:
     app = dash.Dash(__name__, use_pages=True, title="Wijkpeil", suppress_callback_exceptions=True)
-    app.layout = html.Div(
-        [
-            html.Header(
-                [
-                    html.H1(dcc.Link("Wijkpeil", href="/")),
-                    html.Span("Leefbaarheid en veiligheid per wijk"),
-                    html.Nav(
-                        [
-                            dcc.Link("Kaart", href="/"),
-                            " · ",
-                            dcc.Link("NPLV-gebieden", href="/gebieden"),
-                        ]
-                    ),
-                ]
-            ),
-            dash.page_container,
-        ]
-    )
-    server = app.server
-
-    @server.route("/geo/<level>/<int:year>.geojson")
-    def geometry(level: str, year: int):  # noqa: ANN202
-        if level not in ("WK", "GM"):
-            abort(404)
-        try:
-            return send_file(
-                web.web_geojson_path(level, year),
-                mimetype="application/geo+json",
-                max_age=86400,
-            )
-        except GeoError:
-            abort(404)
-
-    @server.route("/healthz")
-    def healthz() -> dict:
-        return {"status": "ok"}
-
+    app.layout = html.Div([
+        dcc.Location(id=ids.URL, refresh="callback-nav"),
+        html.Header([
+            html.Div([html.A("Wijkpeil", href="/", className="brand"),
+                      html.Span(id="tagline", className="tagline")]),
+            html.Nav(id=ids.NAV),
+            html.A(id=ids.LANG_SWITCH, className="lang-switch", href="/?lang=en"),
+        ], id=ids.HEADER, className="site-header"),
+        html.Main(dash.page_container),
+        html.Footer(id=ids.FOOTER, className="site-footer"),
+    ])  # fmt: skip
+    _routes.register(app.server)
     return app
+
+
+@callback(
+    Output(ids.NAV, "children"), Output(ids.LANG_SWITCH, "href"), Output(ids.LANG_SWITCH, "children"),
+    Output("tagline", "children"), Output(ids.HEADER, "hidden"), Output(ids.FOOTER, "children"),
+    Input(ids.URL, "pathname"), Input(ids.URL, "search"),
+)  # fmt: skip
+def frame(path: str | None, search: str | None):  # noqa: ANN201
+    """Navigation that keeps the language; embeds are chromeless."""
+    from urllib.parse import parse_qs
+
+    q = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    lang = lang_of(q.get("lang"))
+    other = {**q, "lang": "en"} if lang == "nl" else {k: v for k, v in q.items() if k != "lang"}
+    nav = [
+        dcc.Link(t(key, lang), href=common.href(p, lang), className="nav-link") for p, key in NAV
+    ]
+    foot = "Wijkpeil · open source · CBS (CC BY 4.0), Leefbaarometer 3.0 (CC0), PDOK"
+    switch = common.href(path or "/", "nl", **other)
+    embed = (path or "").startswith("/embed")
+    return nav, switch, t("switch_lang", lang), t("tagline", lang), embed, None if embed else foot
 
 
 app = create_app()
 server = app.server
 
 if __name__ == "__main__":
+    import startup
+
     s = _settings.get()
-    print("Wijkpeil: building web geometry (first start only)…", flush=True)
-    web.web_geojson_path("WK", 2024)
+    startup.prepare(s)  # store (existing; else ../shared + synthetic; else online), geometry, frame
     print(f"Wijkpeil: serving on http://{s.host}:{s.port}", flush=True)
     app.run(host=s.host, port=s.port, debug=False)

@@ -47,13 +47,17 @@ def stderr_progress(message: str) -> None:
 
 
 def gap_fill(real: pd.DataFrame, synthetic: pd.DataFrame) -> pd.DataFrame:
-    """Real rows win; synthetic rows are kept only where no real value row exists for the same
-    (year, region_code, variable). Synthetic rows keep their ``synthetic:`` source label."""
+    """Real rows win, per (year, region_level, variable) cell of the table.
+
+    Where the real data has a variable for a year and level, only the real rows are kept (so one
+    year's variable never mixes two geographies or real and invented numbers); synthetic rows fill
+    only whole cells the real data does not cover, and keep their ``synthetic:`` source label.
+    """
     if real.empty:
         return synthetic
-    key = ["year", "region_code", "variable"]
+    key = ["year", "region_level", "variable"]
     have = real.loc[real["value"].notna(), key].drop_duplicates()
-    merged = synthetic.merge(have.assign(_real=True), on=key, how="left")
+    merged = synthetic[key].merge(have.assign(_real=True), on=key, how="left")
     keep = merged["_real"].isna().to_numpy()
     return pd.concat([real, synthetic.loc[keep]], ignore_index=True)
 
