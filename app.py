@@ -42,12 +42,12 @@ def frame(path: str | None, search: str | None):  # noqa: ANN201
 
     q = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
     lang = lang_of(q.get("lang"))
-    other = {**q, "lang": "en"} if lang == "nl" else {k: v for k, v in q.items() if k != "lang"}
+    other = {k: v for k, v in q.items() if k != "lang"}
     nav = [
         dcc.Link(t(key, lang), href=common.href(p, lang), className="nav-link") for p, key in NAV
     ]
     foot = "Wijkpeil · open source · CBS (CC BY 4.0), Leefbaarometer 3.0 (CC0), PDOK"
-    switch = common.href(path or "/", "nl", **other)
+    switch = common.href(path or "/", "en" if lang == "nl" else "nl", **other)
     embed = (path or "").startswith("/embed")
     return nav, switch, t("switch_lang", lang), t("tagline", lang), embed, None if embed else foot
 

@@ -118,7 +118,9 @@ def register(server: flask.Flask) -> None:
 
     @server.route("/healthz")
     def healthz():  # noqa: ANN202
-        return {"status": "ok"}
+        from loaders import store
+
+        return {"status": "ok", "store": "ok" if store.exists() else "missing"}
 
     @server.route("/geo/<level>/<int:year>.geojson")
     def geometry(level: str, year: int):  # noqa: ANN202
@@ -131,6 +133,11 @@ def register(server: flask.Flask) -> None:
         except GeoError as exc:
             return _bad(str(exc), 404)
         return flask.send_file(path, mimetype="application/geo+json", max_age=86400)
+
+    @server.route("/download/<path:rest>")
+    @server.route("/geo/<path:rest>")
+    def unknown_static(rest: str):  # noqa: ANN202
+        return _bad(f"no such file: {rest[:80]!r}; see the download links on the map page", 404)
 
     @server.route("/download/<view>.<fmt>")
     def download(view: str, fmt: str):  # noqa: ANN202

@@ -8,14 +8,14 @@ from dash import dcc, html
 
 from errors import WijkpeilError
 from indicators import views
-from pages import common, home
+from pages import builders, common
 from pages.i18n import lang_of, t
 
 dash.register_page(__name__, path="/embed/kaart", title="Wijkpeil — kaart (embed)")
 
 
 def layout(
-    indicator: str = home.DEFAULT_INDICATOR,
+    indicator: str = builders.DEFAULT_INDICATOR,
     year: str = "",
     level: str = "WK",
     lang: str = "nl",
@@ -26,7 +26,7 @@ def layout(
         if level not in views.LEVELS:
             raise WijkpeilError(f"unknown level {level!r}; use WK or GM")
         yr = common.parse_year(year, indicator, level)
-        fig, _ = home.map_figure(indicator, yr, level, lang)
+        fig, _ = builders.map_figure(indicator, yr, level, lang)
         shown = views.map_values(indicator, yr, level)
     except WijkpeilError as exc:
         return common.error_page(exc, lang)

@@ -6,19 +6,19 @@ import dash
 from dash import dcc, html
 
 from errors import WijkpeilError
-from pages import common, trends
+from pages import builders, common
 from pages.i18n import lang_of, t
 
 dash.register_page(__name__, path="/embed/trend", title="Wijkpeil — trend (embed)")
 
 
 def layout(
-    indicator: str = "lbm", regions: str = trends.DEFAULT_REGIONS, lang: str = "nl", **_: str
+    indicator: str = "lbm", regions: str = builders.DEFAULT_REGIONS, lang: str = "nl", **_: str
 ):  # noqa: ANN201
     lang = lang_of(lang)
     try:
-        codes = common.parse_codes(regions) or common.parse_codes(trends.DEFAULT_REGIONS)
-        fig, df = trends.trend_figure(indicator, codes, lang)
+        codes = common.parse_codes(regions) or common.parse_codes(builders.DEFAULT_REGIONS)
+        fig, df = builders.trend_figure(indicator, codes, lang)
     except WijkpeilError as exc:
         return common.error_page(exc, lang)
     back = common.href("/trends", lang, indicator=indicator, regions=",".join(codes))

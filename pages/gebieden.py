@@ -110,7 +110,7 @@ def layout(indicator: str = "lbm", area: str = "", lang: str = "nl", **_: str) -
             html.Label([t("area", lang), dcc.Dropdown(id=ids.AREA_SELECT, options=views.area_names(),
                         value=area, clearable=False)], className="control wide"),
         ], className="controls"),
-        html.Div(id=ids.CALLBACK_ERROR, className="callback-error", role="status"),
+        html.Div(id=ids.AREAS_ERROR, className="callback-error", role="status"),
         html.P(f"{t('confidence', lang)} ({area}): {conf.loc[area, 'confidence']} — "
                f"{t('source', lang)}: {conf.loc[area, 'source']}", id="area-confidence", className="note"),
         html.Div([dcc.Graph(id=ids.AREA_GRAPH, figure=detail, className="half"),
@@ -129,7 +129,7 @@ def layout(indicator: str = "lbm", area: str = "", lang: str = "nl", **_: str) -
 
 @callback(
     Output(ids.AREAS_GRAPH, "figure"), Output(ids.AREA_GRAPH, "figure"), Output("area-map", "figure"),
-    Output("area-confidence", "children"), Output(ids.CALLBACK_ERROR, "children"),
+    Output("area-confidence", "children"), Output(ids.AREAS_ERROR, "children"),
     Input(ids.AREAS_INDICATOR, "value"), Input(ids.AREA_SELECT, "value"), State(ids.LANG, "data"),
     prevent_initial_call=True,
 )  # fmt: skip

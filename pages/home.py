@@ -24,34 +24,10 @@ from dash import (
 from errors import WijkpeilError
 from indicators import registry, views
 from pages import common, figures, ids
+from pages.builders import DEFAULT_INDICATOR, geojson_url, map_figure, map_title
 from pages.i18n import lang_of, t
 
 dash.register_page(__name__, path="/", title="Wijkpeil — kaart")
-
-DEFAULT_INDICATOR = "lbm"  # real data: the published Leefbaarometer, latest year
-
-
-def geojson_url(level: str) -> str:
-    return f"/geo/{level}/2024.geojson"
-
-
-def map_title(indicator: str, year: int, level: str, lang: str) -> str:
-    ind = registry.get(indicator)
-    return f"{registry.name(ind, lang)} — {t('level_' + level, lang).lower()}, {year}"
-
-
-def map_figure(indicator: str, year: int, level: str, lang: str):  # noqa: ANN201
-    vals = views.map_aligned(indicator, year, level)
-    ind = registry.get(indicator)
-    return figures.choropleth(
-        vals,
-        geojson_url(level),
-        map_title(indicator, year, level, lang),
-        ind.unit,
-        polarity=ind.polarity,
-        diverging=common.is_diverging(indicator),
-        labels=common.labels(lang),
-    ), vals
 
 
 def table_rows(vals, lang: str) -> list[dict]:  # noqa: ANN001

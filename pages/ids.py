@@ -8,7 +8,7 @@ HEADER = "site-header"
 FOOTER = "site-footer"
 BANNER = "synthetic-banner"
 ERROR_PAGE = "error-page"
-CALLBACK_ERROR = "callback-error"
+CALLBACK_ERROR = "map-error"
 
 # map page
 MAP = "map-graph"
@@ -39,3 +39,12 @@ INDEX_GRAPH = "index-graph"
 INDEX_WEIGHTS = "index-weights"
 INDEX_REGION = "index-region"
 INDEX_KIND = "index-kind"
+
+# per-page variants (an output id may belong to one callback only)
+TREND_ERROR = "trend-error"
+TREND_DOWNLOADS = "trend-downloads"
+TREND_EMBED_CODE = "trend-embed-code"
+TREND_EMBED_BUTTON = "trend-embed-button"
+AREAS_ERROR = "areas-error"
+COMPARE_ERROR = "compare-error"
+INDEX_ERROR = "index-error"

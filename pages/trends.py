@@ -10,34 +10,11 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html,
 
 from errors import WijkpeilError
 from indicators import registry, views
-from pages import common, figures, ids
+from pages import common, ids
+from pages.builders import DEFAULT_REGIONS, trend_figure
 from pages.i18n import lang_of, t
 
 dash.register_page(__name__, path="/trends", title="Wijkpeil — trends")
-
-DEFAULT_REGIONS = "WK059915"  # Charlois, Rotterdam (in the NPLV area Rotterdam-Zuid)
-
-
-def trend_frame(indicator: str, codes: list[str]):  # noqa: ANN201
-    """The chosen regions plus, for each, its gemeente and NL (deduplicated)."""
-    wanted: list[str] = []
-    for code in codes:
-        wanted += views.benchmarks(indicator, code)["region_code"].unique().tolist()
-    return views.series(indicator, list(dict.fromkeys(wanted)))
-
-
-def trend_figure(indicator: str, codes: list[str], lang: str):  # noqa: ANN201
-    ind = registry.get(indicator)
-    df = trend_frame(indicator, codes)
-    names = {dash_code: common.labels(lang)["NL"] for dash_code in ["NL00"]}
-    fig = figures.timeseries(
-        df,
-        f"{registry.name(ind, lang)}",
-        ind.unit,
-        names=names,
-        source=common.source_text(df, lang, t("no_interp", lang)),
-    )
-    return fig, df
 
 
 def layout(
@@ -66,13 +43,13 @@ def layout(
                 id=ids.TREND_REGIONS, options=opts, value=codes, multi=True,
                 placeholder=t("search", lang))], className="control wide"),
         ], className="controls"),
-        html.Div(id=ids.CALLBACK_ERROR, className="callback-error", role="status"),
+        html.Div(id=ids.TREND_ERROR, className="callback-error", role="status"),
         dcc.Graph(id=ids.TREND_GRAPH, figure=fig, config={"displaylogo": False}),
         html.P(t("harmonised_note", lang), className="note"),
-        html.P(id=ids.DOWNLOADS, children=series_links(indicator, codes, lang)),
+        html.P(id=ids.TREND_DOWNLOADS, children=series_links(indicator, codes, lang)),
         html.Details([
-            html.Summary(t("embed", lang), id=ids.EMBED_BUTTON), html.P(t("embed_help", lang)),
-            html.Pre(embed_snippet(indicator, codes, lang), id=ids.EMBED_CODE),
+            html.Summary(t("embed", lang), id=ids.TREND_EMBED_BUTTON), html.P(t("embed_help", lang)),
+            html.Pre(embed_snippet(indicator, codes, lang), id=ids.TREND_EMBED_CODE),
         ], className="embed"),
     ])  # fmt: skip
 
@@ -93,8 +70,8 @@ def embed_snippet(indicator: str, codes: list[str], lang: str) -> str:
 
 
 @callback(
-    Output(ids.TREND_GRAPH, "figure"), Output(ids.DOWNLOADS, "children"), Output(ids.EMBED_CODE, "children"),
-    Output(ids.CALLBACK_ERROR, "children"),
+    Output(ids.TREND_GRAPH, "figure"), Output(ids.TREND_DOWNLOADS, "children"), Output(ids.TREND_EMBED_CODE, "children"),
+    Output(ids.TREND_ERROR, "children"),
     Input(ids.TREND_INDICATOR, "value"), Input(ids.TREND_REGIONS, "value"), State(ids.LANG, "data"),
     prevent_initial_call=True,
 )  # fmt: skip
@@ -127,7 +104,7 @@ clientside_callback(
         window.history.replaceState(null, '', window.location.pathname + '?' + q.toString());
         return window.dash_clientside.no_update;
     }""",
-    Output(ids.EMBED_BUTTON, "title"),
+    Output(ids.TREND_EMBED_BUTTON, "title"),
     Input(ids.TREND_INDICATOR, "value"), Input(ids.TREND_REGIONS, "value"), State(ids.LANG, "data"),
     prevent_initial_call=True,
 )  # fmt: skip

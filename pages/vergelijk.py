@@ -77,13 +77,13 @@ def layout(
             html.Label([t("indicators", lang), dcc.Dropdown(id=ids.COMPARE_INDICATORS,
                         options=common.indicator_options(lang), value=inds, multi=True)], className="control wide"),
         ], className="controls"),
-        html.Div(id=ids.CALLBACK_ERROR, className="callback-error", role="status"),
+        html.Div(id=ids.COMPARE_ERROR, className="callback-error", role="status"),
         html.Div(blocks, id=ids.COMPARE_OUT),
     ])  # fmt: skip
 
 
 @callback(
-    Output(ids.COMPARE_OUT, "children"), Output(ids.CALLBACK_ERROR, "children"),
+    Output(ids.COMPARE_OUT, "children"), Output(ids.COMPARE_ERROR, "children"),
     Input(ids.COMPARE_REGIONS, "value"), Input(ids.COMPARE_INDICATORS, "value"), State(ids.LANG, "data"),
     prevent_initial_call=True,
 )  # fmt: skip

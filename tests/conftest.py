@@ -33,14 +33,26 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory, shared_dir):  # noqa: ANN001, ANN201
-    """The real app, started as a user would (`python app.py`), on a free loopback port."""
+def app_data_dir(tmp_path_factory) -> Path:  # noqa: ANN001
+    """The (initially empty) data dir of the live app: it builds its store there on first start."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, shared_dir, app_data_dir):  # noqa: ANN001, ANN201
+    """The real app, started as a user would (`python app.py`), on a free loopback port.
+
+    For local iteration only, WIJKPEIL_TEST_APP_URL points the tests at an app already running.
+    """
+    if os.environ.get("WIJKPEIL_TEST_APP_URL"):
+        yield os.environ["WIJKPEIL_TEST_APP_URL"].rstrip("/")
+        return
     port = _free_port()
     env = dict(
         os.environ,
         PORT=str(port),
         HOST="127.0.0.1",
-        WIJKPEIL_DATA_DIR=str(tmp_path_factory.mktemp("data")),
+        WIJKPEIL_DATA_DIR=str(app_data_dir),
     )
     log = open(tmp_path_factory.mktemp("log") / "app.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -53,7 +65,10 @@ def live_app(tmp_path_factory, shared_dir):  # noqa: ANN001, ANN201
     url = f"http://127.0.0.1:{port}"
     import requests
 
-    for _ in range(120):
+    for _ in range(1200):  # first start builds the store and the dataset (a few minutes at most)
+        if proc.poll() is not None:
+            log.flush()
+            pytest.fail(f"python app.py exited with {proc.returncode}; see {log.name}")
         try:
             if requests.get(url + "/healthz", timeout=1).ok:
                 break
@@ -91,6 +106,23 @@ def browser():  # noqa: ANN201
         "--window-size=1280,900",
     ):
         opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    drv.set_page_load_timeout(120)
     yield drv
     drv.quit()
+
+
+ARTIFACTS = REPO / "test-artifacts"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
+    """Save a screenshot and the page source of every failed browser test."""
+    outcome = yield
+    rep = outcome.get_result()
+    drv = item.funcargs.get("browser") if hasattr(item, "funcargs") else None
+    if rep.when == "call" and rep.failed and drv is not None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        drv.save_screenshot(str(ARTIFACTS / f"{item.name}.png"))
+        (ARTIFACTS / f"{item.name}.html").write_text(drv.page_source, encoding="utf-8")

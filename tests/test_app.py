@@ -1,75 +1,180 @@
-"""The real app over HTTP and in headless Chromium."""
+"""The real app over HTTP: routes, limits, the recolour payload, production serving."""
 
+from __future__ import annotations
+
+import io
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 
+import pandas as pd
+import pytest
 import requests
-from selenium.webdriver.common.by import By
+
+from pages import ids
+
+REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
 
 
-def test_geometry_once_and_small_recolour(live_app):
-    gj = requests.get(live_app + "/geo/WK/2024.geojson", timeout=60).json()
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def dash_call(base: str, output_prefix: str, values: dict, changed: str) -> requests.Response:
+    """POST a callback exactly as the browser does, built from the app's own dependency list."""
+    deps = requests.get(base + "/_dash-dependencies", timeout=30).json()
+    dep = next(d for d in deps if d["output"].startswith(output_prefix))
+    outputs = [
+        {"id": o.split(".")[0], "property": o.split(".")[1]}
+        for o in dep["output"].strip(".").split("...")
+    ]
+    body = {
+        "output": dep["output"],
+        "outputs": outputs,
+        "inputs": [dict(i, value=values.get(i["id"])) for i in dep["inputs"]],
+        "state": [dict(s, value=values.get(s["id"])) for s in dep["state"]],
+        "changedPropIds": [changed],
+    }
+    return requests.post(base + "/_dash-update-component", json=body, timeout=60)
+
+
+def test_geometry_is_a_small_static_asset(live_app):
+    r = requests.get(live_app + "/geo/WK/2024.geojson", timeout=60)
+    gj = r.json()
     assert len(gj["features"]) > 3300
     assert set(gj["features"][0]["properties"]) == {"code"}
+    assert "max-age" in r.headers.get("Cache-Control", "")
     assert requests.get(live_app + "/geo/XX/2024.geojson", timeout=5).status_code == 404
     assert requests.get(live_app + "/geo/WK/1999.geojson", timeout=5).status_code == 404
 
 
-def test_map_renders_in_browser(live_app, browser):
-    browser.get(live_app + "/?indicator=onv&year=2022")
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        paths = browser.find_elements(
-            By.CSS_SELECTOR, "#map-graph canvas, #map-graph .maplibregl-canvas"
-        )
-        if paths:
-            break
-        time.sleep(0.5)
-    assert paths, "map canvas did not render"
-    fig = browser.execute_script(
-        "return document.getElementById('map-graph').getElementsByClassName('js-plotly-plot')[0].data[0]"
-    )
-    assert len(fig["z"]) > 3000
-    assert fig["geojson"] == "/geo/WK/2024.geojson"  # geometry by URL, not embedded
-    assert "Overlast" in browser.page_source
-
-
-def test_bad_url_gives_helpful_page(live_app, browser):
-    browser.get(live_app + "/?indicator=bogus")
-    time.sleep(2)
-    assert "bestaat niet" in browser.page_source
-    browser.get(live_app + "/wijk/WK999999")
-    time.sleep(2)
-    assert "Onbekende wijk" in browser.page_source
-
-
-def test_recolour_callback_sends_values_not_geometry(live_app):
-    body = {
-        "output": "map-graph.figure",
-        "outputs": {"id": "map-graph", "property": "figure"},
-        "inputs": [
-            {"id": "map-indicator", "property": "value", "value": "onv"},
-            {"id": "map-year", "property": "value", "value": 2022},
-        ],
-        "changedPropIds": ["map-year.value"],
-        "state": [],
+def test_recolour_sends_values_not_geometry(live_app):
+    values = {
+        ids.INDICATOR: "onv",
+        ids.YEAR: 2022,
+        ids.LEVEL: "WK",
+        ids.VIEW: "map",
+        ids.LANG: "nl",
     }
-    r = requests.post(live_app + "/_dash-update-component", json=body, timeout=30)
+    r = dash_call(live_app, f"..{ids.MAP}.figure", values, f"{ids.YEAR}.value")
     assert r.ok, r.text[:300]
-    assert "coordinates" not in r.text
-    assert len(r.content) < 300_000
-    ops = json.loads(r.text)["response"]["map-graph"]["figure"]["operations"]
+    assert "coordinates" not in r.text and "geometry" not in r.text
+    assert len(r.content) < 100_000
+    resp = r.json()["response"]
+    ops = resp[ids.MAP]["figure"]["operations"]
     z = next(o for o in ops if o["location"][-1] == "z")["params"]["value"]
-    assert len(z) > 3000
+    assert len(z) > 3000 and sum(v is not None for v in z) > 3000
+    assert resp[ids.YEAR]["value"] == 2022
+    # the same values as the published file (real Leefbaarometer 2022, onv)
+    from indicators import leefbaarometer
+
+    published = leefbaarometer.values("onv", 2022).set_index("code")["value"]
+    locs = requests.get(live_app + "/download/map.csv?indicator=onv&year=2022&level=WK", timeout=60)
+    got = pd.read_csv(io.StringIO(locs.text)).set_index("region_code")["value"]
+    common = published.index.intersection(got.index)
+    assert len(common) > 3000
+    assert (abs(got[common] - published[common]) < 1e-9).all()
 
 
-def test_focus_area_page(live_app, browser):
-    browser.get(live_app + "/gebieden?indicator=onv")
-    for _ in range(60):
-        if "Overvecht" in browser.page_source and browser.find_elements(
-            By.CSS_SELECTOR, "#areas-graph .main-svg"
-        ):
-            break
-        time.sleep(0.5)
-    assert "Utrecht Overvecht" in browser.page_source
-    assert "zekerheid" in browser.page_source
+def test_bad_callback_input_keeps_view_and_says_why(live_app):
+    values = {
+        ids.INDICATOR: "bogus",
+        ids.YEAR: 2022,
+        ids.LEVEL: "WK",
+        ids.VIEW: "map",
+        ids.LANG: "nl",
+    }
+    r = dash_call(live_app, f"..{ids.MAP}.figure", values, f"{ids.INDICATOR}.value")
+    assert r.ok
+    resp = r.json()["response"]
+    assert ids.MAP not in resp  # no_update: the last good map stays
+    assert "bogus" in resp[ids.CALLBACK_ERROR]["children"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "text"),
+    [
+        ("/download/map.csv?indicator=nope", 400, "unknown indicator 'nope'"),
+        ("/download/map.csv?indicator=lbm&year=1999", 400, "choose one of"),
+        ("/download/map.csv?indicator=lbm&level=XX", 400, "unknown level"),
+        ("/download/map.exe?indicator=lbm", 404, "unknown format"),
+        (
+            "/download/series.csv?indicator=lbm&regions=../../etc/passwd",
+            400,
+            "malformed region code",
+        ),
+        (
+            "/download/series.csv?indicator=lbm&regions=" + ",".join(["WK036300"] * 7),
+            400,
+            "at most 6",
+        ),
+        ("/download/..%2f..%2fetc%2fpasswd.csv", 404, ""),
+        ("/geo/..%2f..%2fetc/2024.geojson", 404, ""),
+    ],
+)
+def test_bad_requests_get_clear_4xx(live_app, path, status, text):
+    r = requests.get(live_app + path, timeout=30)
+    assert r.status_code == status, r.text[:200]
+    assert text in r.text
+    assert "root:" not in r.text and "Traceback" not in r.text
+
+
+def test_oversized_requests_are_refused(live_app):
+    r = requests.get(live_app + "/download/map.csv?indicator=" + "x" * 5000, timeout=30)
+    assert r.status_code == 414
+    r = requests.post(live_app + "/_dash-update-component", data=b"{" + b" " * (2 << 20) + b"}",
+                      headers={"Content-Type": "application/json"}, timeout=30)  # fmt: skip
+    assert r.status_code == 413
+
+
+def test_series_download_round_trips(live_app):
+    r = requests.get(
+        live_app + "/download/series.xlsx?indicator=lbm&regions=WK059915,GM0599", timeout=60
+    )
+    sheets = pd.read_excel(io.BytesIO(r.content), sheet_name=None)
+    data = sheets["data"]
+    assert set(data["region_code"]) == {"WK059915", "GM0599"}
+    meta = dict(zip(sheets["metadata"]["key"], sheets["metadata"]["value"], strict=True))
+    assert "licence" in meta and meta["lbm.unit"] == "score"
+    from indicators import leefbaarometer
+
+    pub = leefbaarometer.series("lbm", "WK059915").set_index("year")["value"]
+    own = data[data["region_code"] == "WK059915"].set_index("year")["value"]
+    years = pub.index.intersection(own.index)
+    assert len(years) >= 5  # 2012-2024 published years
+    assert (abs(own[years] - pub[years]) < 1e-9).all()
+
+
+def test_gunicorn_serves_the_app(live_app, app_data_dir):
+    """`gunicorn app:server` as documented, on the store the live app built (same data dir)."""
+    port = _free_port()
+    env = dict(os.environ, WIJKPEIL_DATA_DIR=str(app_data_dir))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "app:server"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        for _ in range(120):
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        r = requests.get(
+            f"http://127.0.0.1:{port}/download/map.csv?indicator=lbm&year=2024", timeout=120
+        )
+        assert r.ok and r.text.startswith("indicator,")
+        assert (
+            json.loads(requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).text)["store"]
+            == "ok"
+        )
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
