@@ -139,8 +139,12 @@ def load_buurt_population(path: Path, table_id: str, year: int) -> pd.DataFrame:
     return _frame(df, where=str(path))
 
 
-def load_kwb_xlsx(path: Path) -> pd.DataFrame:
-    """CBS's ``kwb-YYYY.xlsx``: short-name columns, '.' for missing, decimal commas in text cells."""
+def load_kwb_xlsx(path: Path, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """CBS's ``kwb-YYYY.xlsx``: short-name columns, '.' for missing, decimal commas in text cells.
+
+    The full download has a ``regio`` name column; a subset with only ``gm_naam`` names wijken and
+    buurten from ``names`` (code -> name, e.g. the 2024 boundary attributes), else by their code.
+    """
     m = re.search(r"kwb-(20\d\d)", path.name)
     if not m:
         raise InputError(f"{path}: file name must contain 'kwb-YYYY' to know the year")
@@ -180,8 +184,13 @@ def load_kwb_xlsx(path: Path) -> pd.DataFrame:
             stacklevel=2,
         )
     codes = raw["gwb_code_10"].astype(str).str.strip()
-    name_col = "regio" if "regio" in raw.columns else "gm_naam"
-    long = raw.assign(region_code=codes, region_name=raw[name_col].astype(str)).melt(
+    if "regio" in raw.columns:
+        region_name = raw["regio"].astype(str)
+    else:
+        lvl = codes.map(schema.level_of)
+        own = codes.map(names or {}).fillna(codes)
+        region_name = raw["gm_naam"].astype(str).where(lvl.isin(["NL", "GM"]), own)
+    long = raw.assign(region_code=codes, region_name=region_name).melt(
         id_vars=["region_code", "region_name"],
         value_vars=known,
         var_name="source_key",
@@ -260,7 +269,7 @@ def load_snapshot(folder: Path, years: range | None = None) -> pd.DataFrame:
         if bp.exists() and len(parts[-1]):
             parts.append(load_buurt_population(bp, table_dir.name, int(parts[-1]["year"].iloc[0])))
     for x in sorted((folder / "cbs").glob("kwb-*.xlsx")):
-        parts.append(load_kwb_xlsx(x))
+        parts.append(load_kwb_xlsx(x, names))
     lbm = folder / "lbm" / "wijk_scores_2002_2024.csv"
     if lbm.exists():
         parts.append(load_leefbaarometer(lbm))

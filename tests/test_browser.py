@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 import requests
-from selenium.webdriver.common.by import By
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from pages import ids

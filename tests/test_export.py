@@ -30,7 +30,7 @@ def _num(s: pd.Series) -> pd.Series:
 def tidy(shared_dir) -> pd.DataFrame:
     names = snapshot._region_names(shared_dir)
     parts = [
-        snapshot.load_kwb_xlsx(shared_dir / "cbs" / "kwb-2023-subset.xlsx"),
+        snapshot.load_kwb_xlsx(shared_dir / "cbs" / "kwb-2023-subset.xlsx", names),
         snapshot.load_odata_extract(shared_dir / "cbs" / "85984NED", names),
         snapshot.load_leefbaarometer(shared_dir / "lbm" / "wijk_scores_2002_2024.csv"),
     ]
@@ -42,6 +42,8 @@ def tidy(shared_dir) -> pd.DataFrame:
 def kwb23(shared_dir) -> pd.DataFrame:
     raw = pd.read_excel(shared_dir / "cbs" / "kwb-2023-subset.xlsx", dtype=object)
     raw["code"] = raw["gwb_code_10"].astype(str).str.strip()
+    # the subset has no wijk names: the loader names wijken from the 2024 boundary attributes
+    raw["name"] = raw["code"].map(snapshot._region_names(shared_dir)).fillna(raw["code"])
     for c in ("a_inw", "a_soz_wb", "p_hh_li"):
         raw[c] = _num(raw[c])
     return raw
@@ -111,7 +113,7 @@ def test_csv_exact_output_text(small_store, kwb23, tmp_path):
         for (_, r), v in zip(f.iterrows(), values, strict=True):
             sup = ind == "bijstand" and r["a_inw"] < minpop
             cells = [
-                ind, i.name_nl, name_en, "2023", r["code"], r["gm_naam"], GM,
+                ind, i.name_nl, name_en, "2023", r["code"], f'"{r["name"]}"' if "," in r["name"] else r["name"], GM,
                 "" if sup else _fmt(v), unit, "kwb-2023.xlsx", "published", "1.0", "False", str(sup),
             ]  # fmt: skip
             lines.append(",".join(cells))
