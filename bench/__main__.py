@@ -1,68 +1,463 @@
-"""Benchmark: `python -m bench` prints numbers and writes bench/out/results.json (not a test)."""
+"""Benchmark suite: ``python -m bench [--quick] [--out bench/out/results.json]``.
+
+Measures store builds (subprocess, peak RSS sampled with psutil), the indicator dataset build,
+crosswalks, web geometry, the initial page payload, callback latency on a gunicorn server on
+loopback, and a concurrent-user load run. Prints a table and writes JSON. Not a test.
+"""
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
-import statistics
+import os
+import platform
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
+import requests
+
+import settings as _settings
+
+REPO = Path(__file__).resolve().parents[1]
+MB = 2**20
 
 
-def _pct(xs: list[float], p: float) -> float:
+def _pct(xs: list[float], p: float) -> float | None:
+    """Nearest-rank percentile ``p`` (0-100) of ``xs``; None for no samples."""
+    if not xs:
+        return None
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
-def main() -> None:
-    res: dict[str, float] = {}
-    t = time.perf_counter()
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def machine() -> dict:
+    """Cores, RAM, python version and CPU model of this machine."""
+    model = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError as exc:
+        model = f"unknown ({exc})"
+    return {
+        "cores": os.cpu_count(),
+        "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "cpu": model,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def _run_sampled(cmd: list[str], env: dict, timeout: float) -> dict:
+    """Run ``cmd``; return wall seconds, peak RSS (MB, process tree) and exit code."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    peak = 0
+    out: list[str] = []
+    reader = threading.Thread(target=lambda: out.extend(proc.stdout), daemon=True)
+    reader.start()
+    ps = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        if time.perf_counter() - t0 > timeout:
+            proc.kill()
+            break
+        try:
+            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(True))
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass  # process ended between poll and sample; the last sample stands
+        time.sleep(0.05)
+    proc.wait()
+    reader.join(5)
+    return {
+        "seconds": round(time.perf_counter() - t0, 2),
+        "peak_rss_mb": round(peak / MB, 1),
+        "rc": proc.returncode,
+        "tail": "".join(out)[-600:],
+    }
+
+
+def bench_builds(res: dict, quick: bool) -> None:
+    """Store builds for snapshot/synthetic/offline in temp data dirs, plus the dataset build."""
+    s = _settings.get()
+    for source in ("snapshot", "synthetic", "offline"):
+        key = f"build_{source}"
+        if source == "synthetic":
+            try:
+                import loaders.synthetic  # noqa: F401
+            except Exception as exc:  # noqa: BLE001 - any import failure means "not available"
+                res[key] = f"not available ({type(exc).__name__}: {exc})"
+                continue
+        tmp = tempfile.mkdtemp(prefix=f"wijkpeil-bench-{source}-")
+        env = dict(os.environ, WIJKPEIL_DATA_DIR=tmp)
+        cmd = [sys.executable, "-m", "loaders", "build", "--source", source]
+        if source in ("snapshot", "offline"):
+            cmd += ["--snapshot", str(s.shared_dir)]
+        r = _run_sampled(cmd, env, timeout=240)
+        res[key] = r if r["rc"] == 0 else dict(r, error="build failed")
+        if source == "offline" and r["rc"] == 0:
+            code = (
+                "import time; from indicators import dataset; t=time.perf_counter(); "
+                "f=dataset.frame(); print('FRAME', time.perf_counter()-t, len(f))"
+            )
+            f = _run_sampled([sys.executable, "-c", code], env, timeout=300)
+            m = re.search(r"FRAME ([\d.]+) (\d+)", f["tail"])
+            res["dataset_frame_offline"] = (
+                {
+                    "seconds": round(float(m[1]), 2),
+                    "rows": int(m[2]),
+                    "peak_rss_mb": f["peak_rss_mb"],
+                }
+                if m
+                else dict(f, error="frame failed")
+            )
+        print(
+            f"  {key}: {res[key] if isinstance(res[key], str) else res[key]['seconds']}", flush=True
+        )
+
+
+def bench_crosswalk(res: dict) -> None:
+    """Geometric crosswalks (cache off) from every boundary year 2012-2016 onto 2024."""
+    from geo import crosswalk
+
+    years = [y for y in crosswalk.available_geometry_years() if 2012 <= y <= 2016]
+    per = {}
+    t_all = time.perf_counter()
+    for y in years:
+        t = time.perf_counter()
+        cw = crosswalk.build_crosswalk(y, 2024, use_cache=False)
+        per[str(y)] = {"seconds": round(time.perf_counter() - t, 2), "rows": len(cw)}
+    res["crosswalk"] = {
+        "years": years,
+        "total_seconds": round(time.perf_counter() - t_all, 2),
+        "per_year": per,
+    }
+
+
+def bench_web_geometry(res: dict) -> None:
+    """Build time and raw/gzip bytes of the web GeoJSON per level (2024)."""
     from geo import web
 
-    gj = web.build_web_geojson("WK", 2024)
-    raw = json.dumps(gj, separators=(",", ":")).encode()
-    res["web_geometry_build_s"] = time.perf_counter() - t
-    res["web_geometry_wk2024_bytes"] = len(raw)
-    res["web_geometry_wk2024_gzip_bytes"] = len(gzip.compress(raw))
-
-    import app as app_module
-
-    client = app_module.server.test_client()
-    t = time.perf_counter()
-    home = client.get("/")
-    res["initial_html_bytes"] = len(home.data)
-    lat, size = [], []
-    for i in range(40):
-        body = {
-            "output": "map-graph.figure",
-            "outputs": {"id": "map-graph", "property": "figure"},
-            "inputs": [
-                {
-                    "id": "map-indicator",
-                    "property": "value",
-                    "value": ["lbm", "onv"][i % 2],
-                },
-                {"id": "map-year", "property": "value", "value": [2022, 2024][i % 2]},
-            ],
-            "changedPropIds": ["map-year.value"],
-            "state": [],
-        }
+    for level in ("WK", "GM"):
         t = time.perf_counter()
-        r = client.post("/_dash-update-component", json=body)
-        lat.append((time.perf_counter() - t) * 1000)
-        size.append(len(r.data))
-    res["recolour_p50_ms"] = statistics.median(lat)
-    res["recolour_p95_ms"] = _pct(lat, 95)
-    res["recolour_response_bytes"] = max(size)
-    res["rss_mb"] = psutil.Process().memory_info().rss / 2**20
-    out = Path(__file__).parent / "out"
-    out.mkdir(exist_ok=True)
-    (out / "results.json").write_text(json.dumps(res, indent=2))
-    for k, v in res.items():
-        print(f"{k:34s} {v:,.1f}")
+        gj = web.build_web_geojson(level, 2024)
+        raw = json.dumps(gj, separators=(",", ":")).encode()
+        res[f"web_geometry_{level}"] = {
+            "build_seconds": round(time.perf_counter() - t, 2),
+            "bytes": len(raw),
+            "gzip_bytes": len(gzip.compress(raw, 6)),
+            "features": len(gj["features"]),
+        }
+
+
+class Server:
+    """gunicorn ``app:server`` with N workers on a free loopback port."""
+
+    def __init__(self, data_dir: Path, workers: int = 2) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, WIJKPEIL_DATA_DIR=str(data_dir))
+        self.log = tempfile.NamedTemporaryFile(
+            "w+", prefix="wijkpeil-gunicorn-", suffix=".log", delete=False
+        )  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
+             "--timeout", "120", "app:server"],
+            cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        for _ in range(240):
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"gunicorn exited with {self.proc.returncode}; see {self.log.name}"
+                )
+            try:
+                if requests.get(self.base + "/healthz", timeout=2).ok:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        raise RuntimeError(f"gunicorn did not answer /healthz in 120 s; see {self.log.name}")
+
+    def worker_rss_mb(self) -> float:
+        """Max RSS over the gunicorn worker processes, MB."""
+        try:
+            kids = psutil.Process(self.proc.pid).children(recursive=True)
+            return max((k.memory_info().rss for k in kids), default=0) / MB
+        except psutil.Error:
+            return 0.0
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _bodies(session: requests.Session, base: str) -> tuple:
+    """Callback request builders for map recolour and trends, from /_dash-dependencies."""
+    from pages import ids
+
+    deps = session.get(base + "/_dash-dependencies", timeout=30).json()
+
+    def maker(prefix: str):  # noqa: ANN202
+        dep = next(d for d in deps if d["output"].startswith(prefix))
+        outputs = [
+            {"id": o.split(".")[0], "property": o.split(".")[1]}
+            for o in dep["output"].strip(".").split("...")
+        ]
+
+        def body(values: dict, changed: str) -> dict:
+            return {
+                "output": dep["output"],
+                "outputs": outputs,
+                "inputs": [dict(i, value=values.get(i["id"])) for i in dep["inputs"]],
+                "state": [dict(s, value=values.get(s["id"])) for s in dep["state"]],
+                "changedPropIds": [changed],
+            }
+
+        return body
+
+    mapb, trendb = maker(f"..{ids.MAP}.figure"), maker(f"..{ids.TREND_GRAPH}.figure")
+    inds, years = ["lbm", "onv"], [2020, 2022, 2024]
+    regions = [["NL00", "GM0363"], ["WK036300", "GM0599"], ["GM0344", "WK059915"]]
+
+    def recolour(i: int) -> dict:
+        v = {ids.INDICATOR: inds[i % 2], ids.YEAR: years[(i // 2) % 3], ids.LEVEL: "WK",
+             ids.VIEW: "map", ids.LANG: "nl"}  # fmt: skip
+        return mapb(v, f"{ids.INDICATOR if i % 2 else ids.YEAR}.value")
+
+    def trend(i: int) -> dict:
+        v = {ids.TREND_INDICATOR: inds[i % 2], ids.TREND_REGIONS: regions[i % 3], ids.LANG: "nl"}
+        return trendb(v, f"{ids.TREND_REGIONS}.value")
+
+    return recolour, trend
+
+
+def _get_size(session: requests.Session, url: str) -> tuple[int, int, int]:
+    r = session.get(url, timeout=60)
+    return r.status_code, len(r.content), len(gzip.compress(r.content, 6))
+
+
+def bench_payload(res: dict, base: str) -> None:
+    """Bytes of the first visit to / (HTML, bundles, layout, dependencies, page, geometry)."""
+    from pages import ids
+
+    sess = requests.Session()
+    html = sess.get(base + "/", timeout=30).text
+    urls = (
+        ["/"]
+        + re.findall(r'<script src="([^"]+)"', html)
+        + re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+    )
+    urls += ["/_dash-layout", "/_dash-dependencies", "/_dash-component-suites/dash/dcc/async-graph.js",
+             "/_dash-component-suites/dash/dcc/async-dropdown.js",
+             "/_dash-component-suites/plotly/package_data/plotly.min.js",  # dcc "eager" async
+             "/geo/WK/2024.geojson"]  # fmt: skip
+    items, raw, gz, missing = {}, 0, 0, []
+    for u in urls:
+        code, n, g = _get_size(sess, base + u)
+        if code != 200:
+            missing.append(f"{u} ({code})")
+            continue
+        items[u] = {"bytes": n, "gzip_bytes": g}
+        raw, gz = raw + n, gz + g
+    # the Dash Pages content callback that delivers the home layout
+    deps = sess.get(base + "/_dash-dependencies", timeout=30).json()
+    dep = next(d for d in deps if "_pages_content" in d["output"])
+    body = {
+        "output": dep["output"],
+        "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in dep["output"].strip(".").split("...")],
+        "inputs": [dict(i, value="/" if i["property"] == "pathname" else "") for i in dep["inputs"]],
+        "state": [], "changedPropIds": [f"{ids.URL}.pathname"],
+    }  # fmt: skip
+    r = sess.post(base + "/_dash-update-component", json=body, timeout=60)
+    if r.ok:
+        items["pages-content callback"] = {
+            "bytes": len(r.content),
+            "gzip_bytes": len(gzip.compress(r.content, 6)),
+        }
+        raw, gz = raw + len(r.content), gz + len(gzip.compress(r.content, 6))
+    else:
+        missing.append(f"pages-content callback ({r.status_code})")
+    res["initial_payload"] = {"bytes": raw, "gzip_bytes": gz, "items": items, "missing": missing,
+                              "note": "plotly.min.js is loaded eagerly by dcc.Graph; other lazy dcc chunks not counted"}  # fmt: skip
+
+
+def bench_callbacks(res: dict, base: str, n: int) -> None:
+    """Sequential latency and response bytes of the recolour and time-series callbacks."""
+    sess = requests.Session()
+    recolour, trend = _bodies(sess, base)
+    for name, make in (("recolour", recolour), ("timeseries", trend)):
+        for i in range(4):  # warm both workers
+            sess.post(base + "/_dash-update-component", json=make(i), timeout=60)
+        lat, size, errors = [], [], 0
+        for i in range(n):
+            t = time.perf_counter()
+            r = sess.post(base + "/_dash-update-component", json=make(i), timeout=60)
+            lat.append((time.perf_counter() - t) * 1000)
+            size.append(len(r.content))
+            errors += not r.ok
+        res[f"callback_{name}"] = {
+            "calls": n, "p50_ms": round(_pct(lat, 50), 1), "p95_ms": round(_pct(lat, 95), 1),
+            "max_bytes": max(size), "gzip_bytes": len(gzip.compress(r.content, 6)), "errors": errors,
+        }  # fmt: skip
+
+
+def bench_load(res: dict, server: Server, users: int, seconds: float) -> None:
+    """``users`` threads loop GET /, recolour, time series, GET geojson for ``seconds``."""
+    base = server.base
+    lat: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+    rss_max = [server.worker_rss_mb()]
+
+    def user(u: int) -> None:
+        sess = requests.Session()
+        recolour, trend = _bodies(sess, base)
+        i = u
+        steps = [
+            lambda: sess.get(base + "/", timeout=60),
+            lambda: sess.post(base + "/_dash-update-component", json=recolour(i), timeout=60),
+            lambda: sess.post(base + "/_dash-update-component", json=trend(i), timeout=60),
+            lambda: sess.get(base + ("/geo/WK/2024.geojson" if i % 2 else "/geo/GM/2024.geojson"), timeout=60),
+        ]  # fmt: skip
+        while time.perf_counter() < stop_at:
+            for step in steps:
+                t = time.perf_counter()
+                try:
+                    ok = step().ok
+                except requests.RequestException:
+                    ok = False
+                dt = (time.perf_counter() - t) * 1000
+                with lock:
+                    lat.append(dt)
+                    errors[0] += not ok
+            i += 1
+
+    def watch() -> None:
+        while time.perf_counter() < stop_at:
+            rss_max[0] = max(rss_max[0], server.worker_rss_mb())
+            time.sleep(0.5)
+
+    t0 = time.perf_counter()
+    w = threading.Thread(target=watch, daemon=True)
+    w.start()
+    with ThreadPoolExecutor(users) as pool:
+        list(pool.map(user, range(users)))
+    wall = time.perf_counter() - t0
+    w.join(2)
+    res[f"load_{users}_users"] = {
+        "seconds": round(wall, 1), "requests": len(lat), "rps": round(len(lat) / wall, 1),
+        "p50_ms": round(_pct(lat, 50) or 0, 1), "p95_ms": round(_pct(lat, 95) or 0, 1),
+        "p99_ms": round(_pct(lat, 99) or 0, 1), "errors": errors[0],
+        "worker_rss_max_mb": round(rss_max[0], 1),
+    }  # fmt: skip
+
+
+TARGETS = [
+    ("initial_payload.bytes", "≤ 3 MB", lambda v: v <= 3 * 10**6),
+    ("callback_recolour.p95_ms", "≤ 50 ms", lambda v: v <= 50),
+    ("callback_recolour.max_bytes", "≤ 100 KB", lambda v: v <= 100_000),
+    ("load_20_users.p95_ms", "≤ 300 ms", lambda v: v <= 300),
+    ("load_20_users.errors", "0", lambda v: v == 0),
+    ("load_20_users.worker_rss_max_mb", "≤ 600 MB", lambda v: v <= 600),
+    ("load_50_users.worker_rss_max_mb", "≤ 600 MB", lambda v: v <= 600),
+]
+
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        if k in ("items", "tail", "per_year"):
+            continue
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the suite, print a table, write JSON; returns the exit code."""
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="fewer calls, 5 s load runs")
+    p.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "results.json")
+    p.add_argument("--skip", default="", help="comma list of: builds,crosswalk,geometry,server")
+    args = p.parse_args(argv)
+    skip = set(filter(None, args.skip.split(",")))
+    res: dict = {
+        "machine": machine(),
+        "command": "python -m bench" + (" --quick" if args.quick else ""),
+    }
+    steps = [
+        ("builds", lambda: bench_builds(res, args.quick)),
+        ("crosswalk", lambda: bench_crosswalk(res)),
+        ("geometry", lambda: bench_web_geometry(res)),
+    ]
+    for name, fn in steps:
+        if name in skip:
+            continue
+        print(f"[bench] {name}", flush=True)
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001 - record and carry on with the other metrics
+            res[f"{name}_error"] = f"{type(exc).__name__}: {exc}"
+    if "server" not in skip:
+        print("[bench] server", flush=True)
+        server = Server(_settings.get().data_dir)
+        try:
+            bench_payload(res, server.base)
+            bench_callbacks(res, server.base, 30 if args.quick else 200)
+            for users in (20, 50):
+                bench_load(res, server, users, 5 if args.quick else 20)
+        except Exception as exc:  # noqa: BLE001
+            res["server_error"] = f"{type(exc).__name__}: {exc}"
+        finally:
+            server.stop()
+    flat = _flat(res)
+    met = {}
+    for key, target, ok in TARGETS:
+        if isinstance(flat.get(key), int | float):
+            met[key] = {"value": flat[key], "target": target, "met": bool(ok(flat[key]))}
+    res["targets"] = met
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(res, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, args.out)
+    for k, v in flat.items():
+        mark = (
+            ""
+            if k not in met
+            else (
+                "  [met " + met[k]["target"] + "]"
+                if met[k]["met"]
+                else "  [MISSED " + met[k]["target"] + "]"
+            )
+        )
+        print(f"{k:45s} {v}{mark}")
+    print(f"wrote {args.out}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -163,9 +163,9 @@ def test_gunicorn_serves_the_app(live_app, app_data_dir):
     try:
         for _ in range(120):
             try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # workers still starting
                 time.sleep(0.5)
         r = requests.get(
             f"http://127.0.0.1:{port}/download/map.csv?indicator=lbm&year=2024", timeout=120

@@ -93,7 +93,11 @@ def test_permalink_restores_state(live_app, browser):
     )
     assert value == "2022"
     assert "Nuisance and unsafety" in browser.page_source  # English labels from the registry
-    assert browser.find_element(By.ID, ids.MAP).value_of_css_property("display") == "none"
+    wait_for(  # the page may render twice (layout, then URL callback): wait for it to settle
+        lambda: browser.find_element(By.ID, ids.MAP).value_of_css_property("display") == "none",
+        timeout=15,
+        what="map hidden in table view",
+    )
     first_rank = browser.find_element(
         By.CSS_SELECTOR, f"#{ids.TABLE} td[data-dash-column=rank]"
     ).text
