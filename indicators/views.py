@@ -318,3 +318,43 @@ def to_float_list(values: pd.Series, digits: int = 4) -> list[float | None]:
     """JSON-safe list (NaN → None) for Patch payloads."""
     arr = np.round(values.to_numpy(dtype="float64"), digits)
     return [None if np.isnan(v) else float(v) for v in arr]
+
+
+INDEX_KINDS = ("leefbaarheid", "veiligheid")
+
+
+def index_defaults(kind: str) -> dict[str, float]:
+    """Default weights of a composite index kind ('leefbaarheid' or 'veiligheid')."""
+    from indicators import indices
+
+    if kind not in INDEX_KINDS:
+        raise IndicatorError(f"unknown index kind {kind!r}; choose one of {INDEX_KINDS}")
+    return dict(indices.LIVEABILITY_DEFAULT if kind == "leefbaarheid" else indices.SAFETY_DEFAULT)
+
+
+@lru_cache(maxsize=16)
+def _composite(weights_text: str) -> pd.DataFrame:
+    from indicators import indices
+
+    weights = indices.parse_weights(weights_text)
+    f = _frame()
+    f = f[f["region_level"].isin(["WK", "GM", "NL"])]
+    return indices.composite(f, weights)
+
+
+def index_series(weights: dict[str, float], codes: list[str]) -> pd.DataFrame:
+    """Composite index rows (see :func:`indicators.indices.composite`) for ``codes`` plus their
+    gemeente and NL, standardised against all wijken; cached per weight set."""
+    from indicators import indices
+
+    res = _composite(indices.format_weights(weights))
+    gms = {c if c.startswith(("GM", "NL")) else "GM" + c[2:6] for c in codes}
+    keep = [*codes, *sorted(gms - set(codes)), "NL00"]
+    out = res[res["region_code"].isin(keep)].copy()
+    unknown = [c for c in codes if c not in set(out["region_code"])]
+    if unknown:
+        raise IndicatorError(
+            f"no index values for {unknown}; check the codes (2024 wijk or gemeente codes) "
+            "or pick other components"
+        )
+    return out.reset_index(drop=True)

@@ -54,3 +54,31 @@ def trend_figure(indicator: str, codes: list[str], lang: str):  # noqa: ANN201
         source=common.source_text(df, lang, t("no_interp", lang)),
     )
     return fig, df
+
+
+def index_figure(kind: str, weights: dict[str, float], codes: list[str], lang: str):  # noqa: ANN201
+    """Composite index over time for ``codes[0]`` with its component contributions (bars), and
+    the other chosen regions, the gemeente and NL as lines. Returns (figure, rows shown, result)."""
+    import pandas as pd
+
+    from indicators import indices
+
+    res = views.index_series(weights, codes)
+    main = res[res["region_code"] == codes[0]].sort_values("year")
+    if main["index"].notna().sum() == 0:
+        return figures.message_figure(t("index_empty", lang)), pd.DataFrame(), res
+    long = indices.contributions(main)
+    long["component"] = long["component"].map(lambda i: registry.name(registry.get(i), lang))
+    name = main["region_name"].iloc[0]
+    title = f"{t('index_' + kind, lang)} — {name} ({codes[0]})"
+    shown = pd.concat([views.series(i, codes) for i in weights if weights[i] > 0])
+    fig = figures.index_chart(main[["year", "index"]], long, title, common.source_text(shown, lang))
+    fig.data[-1].name = name
+    for k, (code, sub) in enumerate(res[res["region_code"] != codes[0]].groupby("region_code")):
+        sub = sub.sort_values("year")
+        fig.add_scatter(
+            x=sub["year"], y=sub["index"], mode="lines", name=str(sub["region_name"].iloc[0]),
+            line={"dash": "dot" if code.startswith(("GM", "NL")) else "solid",
+                  "color": figures.PALETTE[(k + 4) % len(figures.PALETTE)]},
+        )  # fmt: skip
+    return fig, shown, res

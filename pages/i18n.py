@@ -5,6 +5,22 @@ from __future__ import annotations
 LANGS = ("nl", "en")
 
 STRINGS: dict[str, tuple[str, str]] = {
+    "index_leefbaarheid": ("Leefbaarheidsindex", "Liveability index"),
+    "index_veiligheid": ("Veiligheidsindex", "Safety index"),
+    "index_empty": (
+        "Geen componenten met waarden voor deze regio; kies een andere wijk of andere gewichten.",
+        "No components with values for this region; choose another wijk or other weights.",
+    ),
+    "index_weights": ("Gewichten (0 = weglaten)", "Weights (0 = leave out)"),
+    "index_help": (
+        "Elke component is gestandaardiseerd (z-score t.o.v. alle wijken in het eerste jaar met "
+        "gegevens) en zo gericht dat hoger beter is; de index is het gewogen gemiddelde.",
+        "Each component is standardised (z-score against all wijken in its first year with data) "
+        "and aligned so that higher is better; the index is the weighted mean.",
+    ),
+    "index_kind": ("Index", "Index"),
+    "better": ("hoger is beter", "higher is better"),
+    "worse": ("hoger is slechter", "higher is worse"),
     "tagline": (
         "Leefbaarheid en veiligheid per wijk sinds 2012",
         "Liveability and safety per neighbourhood since 2012",
