@@ -39,7 +39,7 @@ class Settings:
         default_factory=lambda: _env("use_https", "1") not in ("0", "false", "no")
     )
     #: PDOK base URL for the CBS wijken-en-buurten boundary services.
-    pdok_url: str = field(default_factory=lambda: _env("pdok_url", "https://service.pdok.nl"))
+    pdok_url: str = field(default_factory=lambda: _env("pdok_url", "https://api.pdok.nl"))
     #: Leefbaarometer open-data download URL (wijk scores CSV).
     lbm_url: str = field(
         default_factory=lambda: _env(

@@ -1,0 +1,132 @@
+"""Boundary loaders: every real shared file, clear errors for bad files, PDOK over local HTTP."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import geopandas as gpd
+import pyogrio
+import pytest
+import shapely
+from pdok_server import PdokServer
+
+import settings
+from errors import DownloadError, GeoError
+from geo import _pdok, boundaries, web
+
+
+def _shared_files(shared_dir):  # noqa: ANN001, ANN202
+    return sorted((shared_dir / "geo").glob("*_20*.*json"))
+
+
+def test_every_shared_file_reads(shared_dir) -> None:  # noqa: ANN001
+    files = _shared_files(shared_dir)
+    assert len(files) >= 20
+    for path in files:
+        level = {"wijk": "WK", "gemeente": "GM", "buurt": "BU"}[path.stem.split("_")[0]]
+        crs = "EPSG:4326" if path.suffix == ".topojson" else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # repaired slivers are reported by a warning
+            gdf = boundaries.read_boundaries(path, level=level, crs=crs)
+        assert gdf.crs.to_epsg() == 28992, path
+        assert gdf["code"].str.startswith(level).all(), path
+        assert gdf["code"].is_unique and not gdf["code"].str.endswith(" ").any()
+        assert gdf.geometry.dropna().is_valid.all(), path
+        assert set(gdf["year"]) == {int(path.stem.split("_")[1])}
+        if path.suffix == ".geojson":
+            n = len(pyogrio.read_dataframe(path, read_geometry=False))
+            assert len(gdf) == n, path  # nothing dropped
+
+
+def _write(tmp_path, gdf: gpd.GeoDataFrame, name: str = "x.gpkg"):  # noqa: ANN001, ANN202
+    p = tmp_path / name
+    gdf.to_file(p)
+    return p
+
+
+def test_bad_files_give_clear_errors(tmp_path) -> None:  # noqa: ANN001
+    sq = shapely.box(120000, 480000, 121000, 481000)
+    ok = gpd.GeoDataFrame({"wijkcode": ["WK036300"], "wijknaam": ["A"]}, geometry=[sq], crs=28992)
+    assert boundaries.read_boundaries(_write(tmp_path, ok))["code"].tolist() == ["WK036300"]
+    # RD New metres declared as WGS84: a CRS mismatch, named
+    wrong = ok.set_crs(4326, allow_override=True)
+    with pytest.raises(GeoError, match="CRS|crs"):
+        boundaries.read_boundaries(_write(tmp_path, wrong, "wrong.gpkg"))
+    nocode = ok.rename(columns={"wijkcode": "foo"})
+    with pytest.raises(GeoError, match="foo"):
+        boundaries.read_boundaries(_write(tmp_path, nocode, "nocode.gpkg"))
+    dup = gpd.GeoDataFrame(
+        {"wijkcode": ["WK036300", "WK036300"], "wijknaam": ["A", "B"]}, geometry=[sq, sq], crs=28992
+    )
+    with pytest.raises(GeoError, match="WK036300"):
+        boundaries.read_boundaries(_write(tmp_path, dup, "dup.gpkg"))
+    with pytest.raises(GeoError, match="not found"):
+        boundaries.read_boundaries(tmp_path / "missing.geojson")
+
+
+def test_invalid_polygon_is_repaired(tmp_path) -> None:  # noqa: ANN001
+    x, y = 120000, 480000
+    bowtie = shapely.Polygon([(x, y), (x + 1000, y + 1000), (x + 1000, y), (x, y + 1000)])
+    assert not bowtie.is_valid
+    g = gpd.GeoDataFrame({"wijkcode": ["WK036300"]}, geometry=[bowtie], crs=28992)
+    with pytest.warns(UserWarning, match="repair"):
+        out = boundaries.read_boundaries(_write(tmp_path, g))
+    assert out.geometry.is_valid.all() and out.geometry.area.iloc[0] > 0
+
+
+@pytest.fixture
+def pdok(shared_dir, tmp_path):  # noqa: ANN001, ANN201
+    feats = json.loads((shared_dir / "geo" / "wijk_2024.geojson").read_text())["features"][:2500]
+    for i, f in enumerate(feats):
+        f["id"] = f"wijken.{i}"
+    srv = PdokServer({(2024, "wijken"): feats})
+    url = srv.start()
+    s = settings.override(
+        pdok_url=url, data_dir=tmp_path, shared_dir=tmp_path / "none", http_backoff=0.01
+    )
+    yield srv, s, feats
+    srv.stop()
+
+
+def test_pdok_pages_caches_and_normalises(pdok) -> None:  # noqa: ANN001
+    srv, s, feats = pdok
+    gdf = boundaries.load_boundaries("WK", 2024, source="auto", settings=s)  # no file -> PDOK
+    assert len(srv.requests) == 3  # 2,500 features at 1,000 per page
+    assert len(gdf) == len(feats) and gdf["code"].is_unique
+    assert set(gdf["code"]) == {f["properties"]["wijkcode"] for f in feats}
+    assert gdf.crs.to_epsg() == 28992
+    again = boundaries.load_boundaries("WK", 2024, source="pdok", settings=s)
+    assert len(srv.requests) == 3  # served from the cache
+    assert again["code"].tolist() == gdf["code"].tolist()
+
+
+def test_pdok_faults_retry_or_fail_without_caching(pdok) -> None:  # noqa: ANN001
+    srv, s, feats = pdok
+    srv.faults = ["reset", "500"]  # transient: retried
+    fc, _ = _pdok.download_features("WK", 2024, settings=s)
+    assert len(fc["features"]) == len(feats)
+    s2 = settings.override(pdok_url=s.pdok_url, data_dir=s.data_dir / "b", http_backoff=0.01)
+    srv.faults = [None, "malformed"]  # second page broken
+    with pytest.raises(DownloadError, match="malformed"):
+        _pdok.download_features("WK", 2024, settings=s2)
+    assert not list((s2.cache_dir / "pdok").glob("wijken-*"))  # nothing half cached
+    srv.faults = ["500"] * 10
+    with pytest.raises(DownloadError, match="retry"):
+        _pdok.download_features("WK", 2024, settings=s2)
+    assert not list((s2.cache_dir / "pdok").glob("wijken-*"))
+    with pytest.raises(DownloadError, match="2031"):
+        srv.faults = []
+        _pdok.download_features("WK", 2031, settings=s2)
+
+
+def test_web_geometry_small_valid_complete(shared_dir) -> None:  # noqa: ANN001
+    gj = web.build_web_geojson("WK", 2024)
+    raw = json.dumps(gj, separators=(",", ":")).encode()
+    assert len(raw) <= 1_572_864  # 1.5 MiB (measured ~1.52 MB; see bench/RESULTS.md)
+    codes = {f["id"] for f in gj["features"]}
+    real = pyogrio.read_dataframe(shared_dir / "geo" / "wijk_2024.geojson", read_geometry=False)
+    assert codes == set(real["wijkcode"].str.strip())
+    assert all(set(f["properties"]) == {"code"} for f in gj["features"])
+    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in gj["features"]])
+    assert shapely.is_valid(geoms).all()
