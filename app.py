@@ -15,7 +15,12 @@ NAV = (("/", "nav_map"), ("/trends", "nav_trends"), ("/gebieden", "nav_areas"),
 
 
 def create_app() -> dash.Dash:
-    app = dash.Dash(__name__, use_pages=True, title="Wijkpeil", suppress_callback_exceptions=True)
+    app = dash.Dash(
+        __name__, use_pages=True, title="Wijkpeil", suppress_callback_exceptions=True,
+        compress=True,  # gzip/br for HTML, bundles, callbacks and the geometry (flask-compress)
+    )  # fmt: skip
+    app.server.config["COMPRESS_MIMETYPES"] = [*app.server.config.get(
+        "COMPRESS_MIMETYPES", []), "application/geo+json"]  # fmt: skip
     app.layout = html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         html.Header([

@@ -101,3 +101,15 @@ def web_geojson_path(level: str, year: int) -> Path:
         tmp.write_text(json.dumps(gj, separators=(",", ":")), encoding="utf-8")
         tmp.replace(target)
     return target
+
+
+def gzip_path(path: Path) -> Path:
+    """A gzip copy of a cached web GeoJSON next to it (written atomically on first use)."""
+    import gzip
+
+    gz = path.with_suffix(path.suffix + ".gz")
+    if not gz.exists() or gz.stat().st_mtime < path.stat().st_mtime:
+        tmp = gz.with_suffix(".gz.tmp")
+        tmp.write_bytes(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
+        tmp.replace(gz)
+    return gz

@@ -132,6 +132,12 @@ def register(server: flask.Flask) -> None:
             path = web.web_geojson_path(level, year)
         except GeoError as exc:
             return _bad(str(exc), 404)
+        if "gzip" in flask.request.headers.get("Accept-Encoding", ""):
+            gz = web.gzip_path(path)  # precompressed once: ~1.5 MB -> ~0.33 MB on the wire
+            resp = flask.send_file(gz, mimetype="application/geo+json", max_age=86400)
+            resp.headers["Content-Encoding"] = "gzip"
+            resp.headers["Vary"] = "Accept-Encoding"
+            return resp
         return flask.send_file(path, mimetype="application/geo+json", max_age=86400)
 
     @server.route("/download/<path:rest>")
