@@ -47,7 +47,7 @@ def _rounded(geom: shapely.Geometry) -> dict:
     return shapely.geometry.mapping(geom)
 
 
-def build_web_geojson(level: str, year: int, tolerance_m: float = 150.0) -> dict:
+def build_web_geojson(level: str, year: int, tolerance_m: float = 160.0) -> dict:
     """Read a boundary file, repair, simplify in RD New (EPSG:28992), return WGS84 GeoJSON with only 'code'."""
     s = _settings.get()
     path = _source_file(level, year, s.shared_dir)
