@@ -82,3 +82,14 @@ def index_figure(kind: str, weights: dict[str, float], codes: list[str], lang: s
                   "color": figures.PALETTE[(k + 4) % len(figures.PALETTE)]},
         )  # fmt: skip
     return fig, shown, res
+
+
+def region_options(text: str | None, current: list[str] | None) -> list[dict]:
+    """Dropdown options: the regions already chosen, then search hits for ``text`` (≥ 2 chars)."""
+    regs = views.regions()
+    keep = regs[regs["region_code"].isin(current or [])]
+    hits = views.search(text[:60]) if text and len(text) >= 2 else keep.head(0)
+    return [
+        {"label": f"{r.region_name} ({r.region_code})", "value": r.region_code}
+        for r in [*keep.itertuples(), *hits.itertuples()]
+    ]

@@ -10,7 +10,7 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html,
 
 from errors import WijkpeilError
 from indicators import registry, views
-from pages import common, ids
+from pages import builders, common, ids
 from pages.builders import DEFAULT_REGIONS, trend_figure
 from pages.i18n import lang_of, t
 
@@ -90,11 +90,7 @@ def update(indicator: str, codes: list[str], lang: str):  # noqa: ANN201
     State(ids.TREND_REGIONS, "value"), prevent_initial_call=True,
 )  # fmt: skip
 def region_options(text: str | None, current: list[str] | None):  # noqa: ANN201
-    keep = views.regions()
-    keep = keep[keep["region_code"].isin(current or [])]
-    hits = views.search(text[:60]) if text and len(text) >= 2 else keep.head(0)
-    rows = list(keep.itertuples()) + list(hits.itertuples())
-    return [{"label": f"{r.region_name} ({r.region_code})", "value": r.region_code} for r in rows]
+    return builders.region_options(text, current)
 
 
 clientside_callback(

@@ -11,7 +11,7 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html,
 
 from errors import WijkpeilError
 from indicators import registry, views
-from pages import common, figures, ids
+from pages import builders, common, figures, ids
 from pages.i18n import lang_of, t
 
 dash.register_page(__name__, path="/vergelijk", title="Wijkpeil — vergelijken")
@@ -102,11 +102,7 @@ def update(codes: list[str], inds: list[str], lang: str):  # noqa: ANN201
     State(ids.COMPARE_REGIONS, "value"), prevent_initial_call=True,
 )  # fmt: skip
 def region_options(text: str | None, current: list[str] | None):  # noqa: ANN201
-    regs = views.regions()
-    keep = regs[regs["region_code"].isin(current or [])]
-    hits = views.search(text[:60]) if text and len(text) >= 2 else keep.head(0)
-    return [{"label": f"{r.region_name} ({r.region_code})", "value": r.region_code}
-            for r in [*keep.itertuples(), *hits.itertuples()]]  # fmt: skip
+    return builders.region_options(text, current)
 
 
 clientside_callback(
