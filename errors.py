@@ -1,10 +1,27 @@
-"""Wijkpeil's small error hierarchy. Messages name the offending value and the next step."""
+"""Wijkpeil's small error hierarchy. Messages name the offending value and the next step.
+
+Every error carries an English message (logs, CLI) and, optionally, a ``key`` and ``params`` so a
+page can show the same error in the reader's language (``pages.i18n.error_text``)::
+
+    raise IndicatorError(
+        f"unknown indicator {x!r}; choose one of {valid}",
+        key="err_unknown_indicator", value=x, valid=", ".join(valid),
+    )
+
+Messages never contain internal file-system paths when the error can reach a web page; CLI-only
+errors may name the file and the fix.
+"""
 
 from __future__ import annotations
 
 
 class WijkpeilError(Exception):
     """Base class of every error Wijkpeil raises on purpose."""
+
+    def __init__(self, message: str = "", *, key: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 class DownloadError(WijkpeilError):
