@@ -65,10 +65,24 @@ class Settings:
         """Raw downloads, keyed by a hash of the request."""
         return self.data_dir / "cache"
 
+    #: Which store the dashboard serves: ``real`` (default; published data only) or
+    #: ``synthetic`` (the demo store built with ``python -m loaders build --source synthetic``).
+    store_kind: str = field(default_factory=lambda: _env("store_kind", "real"))
+
     @property
     def store_dir(self) -> Path:
-        """The tidy Parquet store."""
+        """Root of the real store (versions + ``current`` link, see loaders/store.py)."""
         return self.data_dir / "store"
+
+    @property
+    def demo_store_dir(self) -> Path:
+        """Root of the synthetic demo store (never mixed with the real one)."""
+        return self.data_dir / "demo"
+
+    @property
+    def serving_store_dir(self) -> Path:
+        """The store root the dashboard reads (``store_kind``)."""
+        return self.demo_store_dir if self.store_kind == "synthetic" else self.store_dir
 
     @property
     def geo_dir(self) -> Path:
