@@ -61,9 +61,23 @@ app = create_app()
 server = app.server
 
 if __name__ == "__main__":
-    import startup
+    import os
+    import sys
 
+    import startup
+    from errors import WijkpeilError
+
+    if "--demo" in sys.argv[1:]:
+        os.environ["WIJKPEIL_STORE_KIND"] = "synthetic"
+        _settings.get.cache_clear()
     s = _settings.get()
-    startup.prepare(s)  # store (existing; else ../shared + synthetic; else online), geometry, frame
+    try:
+        startup.prepare(s)  # an existing store; else ../shared (real only); else online
+    except WijkpeilError as exc:
+        print(f"Wijkpeil could not start: {exc}", file=sys.stderr, flush=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("Wijkpeil: interrupted; start again to resume", file=sys.stderr, flush=True)
+        sys.exit(130)
     print(f"Wijkpeil: serving on http://{s.host}:{s.port}", flush=True)
     app.run(host=s.host, port=s.port, debug=False)

@@ -65,6 +65,12 @@ class Settings:
         """Raw downloads, keyed by a hash of the request."""
         return self.data_dir / "cache"
 
+    #: The curated list of the 20 NPLV focus areas (2024 wijk codes, sources, confidence).
+    focus_areas_file: Path = field(
+        default_factory=lambda: Path(
+            _env("focus_areas", str(REPO_ROOT / "indicators" / "focus_areas.csv"))
+        )
+    )
     #: Which store the dashboard serves: ``real`` (default; published data only) or
     #: ``synthetic`` (the demo store built with ``python -m loaders build --source synthetic``).
     store_kind: str = field(default_factory=lambda: _env("store_kind", "real"))

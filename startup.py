@@ -1,7 +1,10 @@
-"""First start of the dashboard: make sure a store, the web geometry and the indicator dataset exist.
+"""First start of the dashboard: make sure a complete store exists before serving.
 
-The default source, in order: an existing store; else the real data in ``../shared/data`` with
-synthetic gap filling (labelled synthetic everywhere); else the online CBS loaders.
+Order: an existing store (a half state left by a killed build is recovered first); else a new one
+from the real data in ``../shared/data`` when it is there, else from the publishers online. The
+build makes every artefact the server needs (``pipeline.build``), so serving never builds anything.
+The synthetic demo store is used only when asked for (``WIJKPEIL_STORE_KIND=synthetic`` or
+``python app.py --demo``); it is built on request the same way.
 """
 
 from __future__ import annotations
@@ -15,34 +18,32 @@ def _say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] Wijkpeil: {message}", flush=True)
 
 
-def default_source(s: _settings.Settings) -> str | None:
-    """None when a store exists; else 'offline' when the shared data is there; else 'cbs'."""
+def prepare(s: _settings.Settings | None = None) -> None:
+    """Build what is missing, with visible progress. Known failures raise WijkpeilError with a
+    message that says what to do (app.py prints it without a traceback)."""
+    import pipeline
     from loaders import store
 
-    if store.exists(s.store_dir):
-        return None
-    if (s.shared_dir / "lbm" / "wijk_scores_2002_2024.csv").exists():
-        return "offline"
-    return "cbs"
-
-
-def prepare(s: _settings.Settings | None = None) -> None:
-    """Build what is missing, with visible progress. Errors propagate with their clear message."""
-    from geo import web
-    from indicators import dataset
-    from loaders import build
-
     s = s or _settings.get()
-    source = default_source(s)
-    if source is None:
-        _say(f"using the existing store in {s.store_dir}")
-    else:
-        _say(f"no store in {s.store_dir}: building it from source {source!r} (first start only)")
-        manifest = build.build(source, store_dir=s.store_dir, progress=_say)
-        _say(build.summary(manifest).splitlines()[1])
-    _say("web geometry (first start only)")
-    for level in ("WK", "GM"):
-        web.web_geojson_path(level, s.target_geo_year)
-    _say("indicator dataset (cached after the first start)")
-    frame = dataset.frame(s.store_dir)
-    _say(f"{len(frame):,} indicator values ready")
+    root = s.serving_store_dir
+    recovered = store.recover(root)
+    if recovered:
+        _say(f"recovered the store: switched to complete version {recovered}")
+    v = store.current(root)
+    if v is not None:
+        _say(f"using the {v.kind} store {v.id} ({v.manifest.get('source')})")
+        return
+    if s.store_kind == "synthetic":
+        _say("no demo store yet: generating the synthetic demo set (first start only)")
+        pipeline.build("synthetic", settings=s, progress=_say)
+        return
+    source = pipeline.resolve_source("auto", s)
+    where = (
+        s.shared_dir
+        if source == "shared"
+        else "CBS, the police catalogue, PDOK and the Leefbaarometer"
+    )
+    _say(f"no store yet: building it from {where} (first start only)")
+    v = pipeline.build(source, settings=s, progress=_say)
+    for m in v.manifest.get("missing", []):
+        _say(f"missing: {m['what']} — {m['why']}")

@@ -1,115 +1,71 @@
-"""Web geometry: simplified, code-only GeoJSON per level and year, built once and cached."""
+"""Web geometry: simplified, code-only GeoJSON per level, built once per store version.
+
+The build writes ``artefacts/geo/<level>_<year>.geojson`` and a gzip copy beside it into the store
+version (:func:`write`); the server only sends those files (``pages/_routes.py``), so a request never
+builds or writes geometry and the data folder may be read-only.
+"""
 
 from __future__ import annotations
 
+import gzip
 import json
-from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
 import shapely
 import shapely.geometry
 
-import settings as _settings
 from errors import GeoError
 
-#: code column per boundary file family
-_CODE_COLUMNS = ("wijkcode", "statcode", "gemeentecode")
-
-
-def _source_file(level: str, year: int, shared_dir: Path) -> Path:
-    name = {"WK": "wijk", "GM": "gemeente"}.get(level)
-    if name is None:
-        raise GeoError(f"no web geometry for level {level!r}; use 'WK' or 'GM'")
-    path = shared_dir / "geo" / f"{name}_{year}.geojson"
-    if not path.exists():
-        raise GeoError(
-            f"boundary file {path} not found; boundaries for {name} {year} must be loaded first"
-        )
-    return path
-
-
-def _round_geom(geom: shapely.Geometry, digits: int) -> dict:
-    rounded = shapely.transform(geom, lambda xy: xy.round(digits))
-    return shapely.geometry.mapping(rounded), rounded
+TOLERANCE_M = 160.0
 
 
 def _rounded(geom: shapely.Geometry) -> dict:
-    """GeoJSON geometry with coordinates rounded to the fewest digits (4..7; 1e-4 deg is ~7-11 m) that keep it valid.
-
-    Rounded floats serialise with minimal digits (``51.40534``), unlike ``set_precision`` output
-    (``51.406200000000005``), which made up ~40% of the file.
-    """
+    """GeoJSON geometry with coordinates rounded to the fewest digits (4..7; 1e-4 deg is ~7-11 m)
+    that keep it valid. Rounded floats serialise with minimal digits (``51.40534``)."""
     for digits in (4, 5, 6, 7):
-        mapped, rounded = _round_geom(geom, digits)
+        rounded = shapely.transform(geom, lambda xy, d=digits: xy.round(d))
         if rounded.is_valid and not rounded.is_empty:
-            return mapped
+            return shapely.geometry.mapping(rounded)
     return shapely.geometry.mapping(geom)
 
 
-def build_web_geojson(level: str, year: int, tolerance_m: float = 160.0) -> dict:
-    """Read a boundary file, repair, simplify in RD New (EPSG:28992), return WGS84 GeoJSON with only 'code'."""
-    s = _settings.get()
-    path = _source_file(level, year, s.shared_dir)
-    gdf = gpd.read_file(path)
-    col = next(
-        (c for c in _CODE_COLUMNS if c in gdf.columns and str(gdf[c].iloc[0]).startswith(level)),
-        None,
-    )
-    if col is None:
-        raise GeoError(f"{path}: no code column among {_CODE_COLUMNS} with {level} codes")
-    if gdf.crs is None:
-        raise GeoError(f"{path}: no CRS declared; expected EPSG:4326 GeoJSON")
-    gdf = gdf[[col, "geometry"]].rename(columns={col: "code"})
-    gdf = gdf[gdf.geometry.notna()]
+def web_geojson(boundaries: gpd.GeoDataFrame, tolerance_m: float = TOLERANCE_M) -> dict:
+    """Boundaries (RD New, columns code/geometry, as geo.boundaries returns them) -> simplified
+    WGS84 GeoJSON whose only property is ``code`` (features without geometry are left out)."""
+    if boundaries.crs is None or boundaries.crs.to_epsg() != 28992:
+        raise GeoError(
+            "web geometry needs boundaries in RD New (EPSG:28992), as geo.boundaries gives"
+        )
+    gdf = boundaries[["code", "geometry"]]
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].copy()
     gdf["geometry"] = shapely.make_valid(gdf.geometry.values)
-    rd = gdf.to_crs(28992)
-    rd["geometry"] = rd.geometry.simplify(tolerance_m, preserve_topology=True)
-    bad = ~rd.geometry.is_valid
+    gdf["geometry"] = gdf.geometry.simplify(tolerance_m, preserve_topology=True)
+    bad = ~gdf.geometry.is_valid
     if bad.any():
         from geo.boundaries import _polygonal
 
-        rd.loc[bad, "geometry"] = [
-            _polygonal(g) for g in shapely.make_valid(rd.geometry[bad].values)
+        gdf.loc[bad, "geometry"] = [
+            _polygonal(g) for g in shapely.make_valid(gdf.geometry[bad].values)
         ]
-    out = rd.to_crs(4326)
-    out = out[out.geometry.notna()]
-    out = out[~out.geometry.is_empty]
-    features = []
-    for code, geom in zip(out["code"], out.geometry.values, strict=True):
-        features.append(
-            {
-                "type": "Feature",
-                "id": code,
-                "properties": {"code": code},
-                "geometry": _rounded(geom),
-            }
-        )
-    gj = {"type": "FeatureCollection", "features": features}
-    return gj
+    out = gdf.to_crs(4326)
+    out = out[out.geometry.notna() & ~out.geometry.is_empty]
+    features = [
+        {"type": "Feature", "id": code, "properties": {"code": code}, "geometry": _rounded(geom)}
+        for code, geom in zip(out["code"], out.geometry.values, strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
 
 
-@lru_cache(maxsize=8)
-def web_geojson_path(level: str, year: int) -> Path:
-    """Path of the cached web GeoJSON (built on first use, written atomically)."""
-    s = _settings.get()
-    target = s.geo_dir / f"web_{level}_{year}.geojson"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        gj = build_web_geojson(level, year)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_text(json.dumps(gj, separators=(",", ":")), encoding="utf-8")
-        tmp.replace(target)
-    return target
+def file_name(level: str, year: int) -> str:
+    return f"{level}_{int(year)}.geojson"
 
 
-def gzip_path(path: Path) -> Path:
-    """A gzip copy of a cached web GeoJSON next to it (written atomically on first use)."""
-    import gzip
-
-    gz = path.with_suffix(path.suffix + ".gz")
-    if not gz.exists() or gz.stat().st_mtime < path.stat().st_mtime:
-        tmp = gz.with_suffix(".gz.tmp")
-        tmp.write_bytes(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
-        tmp.replace(gz)
-    return gz
+def write(out_dir: Path, level: str, year: int, boundaries: gpd.GeoDataFrame) -> Path:
+    """Write the web GeoJSON of ``level``/``year`` and its gzip copy into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    body = json.dumps(web_geojson(boundaries), separators=(",", ":")).encode("utf-8")
+    path = out_dir / file_name(level, year)
+    path.write_bytes(body)
+    (out_dir / (path.name + ".gz")).write_bytes(gzip.compress(body, compresslevel=9, mtime=0))
+    return path

@@ -30,8 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--format", choices=list(export.FORMATS), required=True, dest="fmt")
     e.add_argument("--years", help="a year, a range 2012-2024 or a list 2014,2016 (default: all)")
     e.add_argument("--indicators", help="comma-separated indicator ids (default: all)")
+    e.add_argument("--regions", help="comma-separated region codes: gemeenten, wijken, NPLV:<area>")
+    e.add_argument(
+        "--variant",
+        choices=list(export.VARIANTS),
+        default="standard",
+        help="csv only: excel-nl writes ';' separators, decimal commas and a BOM",
+    )
     e.add_argument("--out", type=Path, required=True, help="output file")
-    e.add_argument("--store", type=Path, help="store folder (default: <data_dir>/store)")
     args = p.parse_args(argv)
     try:
         if args.cmd == "methodology":
@@ -54,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             args.out,
             years=export.parse_years(args.years),
             indicator_ids=args.indicators,
-            store_dir=args.store,
+            regions=args.regions.split(",") if args.regions else None,
+            variant=args.variant,
         )
         note = " (contains SYNTHETIC rows)" if summary["synthetic"] else ""
         print(f"wrote {summary['rows']} rows to {summary['path']}{note}")

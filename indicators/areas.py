@@ -1,14 +1,14 @@
-"""NPLV focus areas: the 20 areas as region sets, with population-weighted Leefbaarometer series.
+"""The 20 NPLV focus areas (Nationaal Programma Leefbaarheid en Veiligheid, 2022) as sets of 2024 wijken.
 
-The area list is a documented CSV (`../shared/data/nplv/focus_areas.csv`, columns area_name,
-gemeente_code, gemeente_name, wijk_code, wijk_name, buurt_code, source, note); point
-``WIJKPEIL_SHARED_DIR`` elsewhere or pass ``path`` to use an edited list.
-Weights are the real 2024 inhabitants per wijk (CBS 85984NED, AantalInwoners_5).
+No official code list of the areas exists; ``indicators/focus_areas.csv`` is the project's own
+curated table: one row per (area, 2024 wijk) with the source it was taken from (a URL, or
+``inferred``), a confidence (high / medium / medium-low / low) and a note explaining the choice.
+Edit that file (or point ``WIJKPEIL_FOCUS_AREAS`` at another one with the same columns) and rebuild
+the store to change the areas; the aggregation itself is :func:`indicators.aggregate.aggregate`.
 """
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,77 +16,51 @@ import pandas as pd
 
 import settings as _settings
 from errors import InputError
-from indicators import leefbaarometer
+from indicators.aggregate import RegionSet
 
-REQUIRED = {"area_name", "gemeente_code", "wijk_code", "source", "note"}
+REQUIRED = ("area_name", "gemeente_code", "gemeente_name", "wijk_code", "wijk_name", "source",
+            "confidence", "note")  # fmt: skip
+CONFIDENCE = ("high", "medium", "medium-low", "low")
+AREA_PREFIX, REST_PREFIX = "NPLV:", "REST:"
 
 
 @lru_cache(maxsize=4)
 def focus_areas(path: Path | None = None) -> pd.DataFrame:
-    p = path or _settings.get().shared_dir / "nplv" / "focus_areas.csv"
-    if not Path(p).exists():
-        raise InputError(
-            f"focus-area list {p} not found; provide a CSV with columns {sorted(REQUIRED)}"
-        )
-    df = pd.read_csv(p, dtype=str)
-    missing = REQUIRED - set(df.columns)
+    """The curated list (a fresh copy is not needed: callers must not modify it)."""
+    p = Path(path) if path is not None else _settings.get().focus_areas_file
+    if not p.exists():
+        raise InputError(f"focus-area list {p} not found; restore indicators/focus_areas.csv")
+    df = pd.read_csv(p, dtype=str, keep_default_na=False)
+    missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
-        raise InputError(
-            f"{p}: missing column(s) {sorted(missing)}; see indicators/areas.py for the format"
-        )
+        raise InputError(f"{p}: missing column(s) {missing}; the columns are {list(REQUIRED)}")
     df["wijk_code"] = df["wijk_code"].str.strip()
-    df["confidence"] = (
-        df["note"]
-        .str.extract(r"confidence:\s*([a-z]+(?:-[a-z]+)?)")[0]
-        .fillna("unknown")
-        .str.strip()
-    )
+    bad = sorted(set(df["confidence"]) - set(CONFIDENCE))
+    if bad:
+        raise InputError(f"{p}: unknown confidence value(s) {bad}; use one of {list(CONFIDENCE)}")
+    if not df["wijk_code"].str.fullmatch(r"WK\d{4}[0-9A-Z]{2}").all():
+        raise InputError(f"{p}: every wijk_code must be a 2024 wijk code such as WK059915")
     return df
 
 
-@lru_cache(maxsize=1)
-def population_2024() -> pd.Series:
-    p = _settings.get().shared_dir / "cbs" / "85984NED" / "gemeente_wijk_8_variables.json"
-    data = json.loads(p.read_text(encoding="utf-8"))
-    return pd.Series(
-        {k.strip(): v.get("AantalInwoners_5") for k, v in data.items()}, dtype="float64"
-    )
+def area_names() -> list[str]:
+    return sorted(focus_areas()["area_name"].unique())
 
 
-def _wmean(values: pd.DataFrame) -> float:
-    w = population_2024().reindex(values["code"]).to_numpy()
-    v = values["value"].to_numpy()
-    ok = ~(pd.isna(w) | pd.isna(v))
-    return (
-        float((v[ok] * w[ok]).sum() / w[ok].sum()) if ok.any() and w[ok].sum() > 0 else float("nan")
-    )
+def region_sets(wijken_2024: pd.DataFrame) -> dict[str, RegionSet]:
+    """Each area and the rest of its gemeente(n) as region sets over the 2024 wijken.
 
-
-def area_series(variable: str, area: str) -> pd.DataFrame:
-    """Per year: the area, the rest of its gemeente(n), and NL, each population-weighted (2024 weights)."""
+    ``wijken_2024``: frame with ``region_code`` and ``gemeente_code`` of every 2024 wijk.
+    """
     fa = focus_areas()
-    members = fa[fa["area_name"] == area]
-    if members.empty:
-        raise InputError(
-            f"unknown focus area {area!r}; choose one of {sorted(fa['area_name'].unique())}"
-        )
-    codes = set(members["wijk_code"])
-    gms = set(members["gemeente_code"])
-    rows = []
-    for yr in leefbaarometer.years():
-        try:
-            v = leefbaarometer.values(variable, yr)
-        except Exception:  # noqa: BLE001 - year without this dimension: no row, not a zero
-            continue
-        if v.empty:
-            continue
-        rows += [
-            {"year": yr, "group": "gebied", "value": _wmean(v[v["code"].isin(codes)])},
-            {
-                "year": yr,
-                "group": "rest gemeente",
-                "value": _wmean(v[v["gemeente_code"].isin(gms) & ~v["code"].isin(codes)]),
-            },
-            {"year": yr, "group": "NL", "value": _wmean(v)},
-        ]
-    return pd.DataFrame(rows).dropna(subset=["value"])
+    gm_of = dict(zip(wijken_2024["region_code"], wijken_2024["gemeente_code"], strict=True))
+    out: dict[str, RegionSet] = {}
+    for name, rows in fa.groupby("area_name", sort=True):
+        codes = tuple(sorted(set(rows["wijk_code"])))
+        gms = sorted(set(rows["gemeente_code"]))
+        gm = "+".join(gms)
+        out[AREA_PREFIX + name] = RegionSet(AREA_PREFIX + name, "AREA", name, gm, codes)
+        rest = tuple(sorted(c for c, g in gm_of.items() if g in gms and c not in codes))
+        if rest:
+            out[REST_PREFIX + name] = RegionSet(REST_PREFIX + name, "REST", name, gm, rest)
+    return out

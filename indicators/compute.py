@@ -50,14 +50,7 @@ FRAME_COLUMNS: tuple[str, ...] = (
     "coverage",
 )
 #: Harmonisation methods from best to worst; rows without a method are 'published'.
-METHOD_ORDER: tuple[str, ...] = (
-    "published",
-    "exact",
-    "recoded",
-    "reallocated",
-    "code-identity",
-    "unknown",
-)
+METHOD_ORDER: tuple[str, ...] = ("published", "summed", "same-area", "aggregate", "unknown")
 AREA_LEVEL = "AREA"
 _ROLES = ("num", "den", "w")
 _STR_COLUMNS = ("indicator", "region_code", "region_level", "region_name", "gemeente_code")
@@ -182,7 +175,7 @@ def _inputs(tidy: pd.DataFrame, mask: np.ndarray, variables: list[str]) -> dict:
         )
     if "method" in tidy.columns:
         meth = pd.Series(_objects(tidy["method"], "published")[idx])
-        rank = meth.map({m: i for i, m in enumerate(METHOD_ORDER)})
+        rank = meth.str.split(":").str[0].map({m: i for i, m in enumerate(METHOD_ORDER)})
         mrank = rank.fillna(METHOD_ORDER.index("unknown")).to_numpy().astype("int64")
     else:
         mrank = np.zeros(len(idx), dtype="int64")

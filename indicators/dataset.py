@@ -1,26 +1,32 @@
-"""The indicator dataset: every registry indicator for every wijk, gemeente, NPLV area and NL.
+"""The indicator dataset: every registry indicator for every region on the 2024 geography.
 
-This is what the dashboard and the exports read. It is derived from the store in three steps:
+Built once per store version (``python -m loaders build`` / first start), read-only afterwards:
 
-1. wijk rows of every year are put on the target wijk indeling (2024) by ``geo.harmonise`` where
-   the boundaries of that year are known, else by code identity (flagged ``code-identity``);
-2. ``indicators.compute`` turns observations into indicator values (rates from numerators and
-   denominators, suppression below the registry's population threshold);
-3. the Leefbaarometer family (published scores on the 2024 wijken) is passed through unchanged; its
-   gemeente, area and NL benchmarks are means of the wijk scores weighted by the real 2024
-   inhabitants (labelled as such in ``method``).
+``artefacts/indicators/<id>.parquet``  one file per indicator (the pages read one at a time)
+``artefacts/regions.parquet``          the 2024 regions: code, name, level, gemeente, wijk, inhabitants
+``artefacts/same_area.parquet``        the "same region in another year" table (geo.samearea)
 
-The result is cached on disk next to the store, keyed by the store's checksum, and in memory per
-process; callers get read-only views (``frame()`` returns a frame whose arrays are not writeable).
+How a value gets onto the 2024 geography (``method`` says which steps a value took, joined by '+'):
+
+1. ``published`` — the publisher's value, on the indeling of its own year;
+   ``summed`` — a count the publisher gives only for smaller regions (e.g. crime per buurt) is
+   summed up the hierarchy buurt → wijk → gemeente → Nederland; a published total always wins;
+2. indicators are computed per region on that indeling (:mod:`indicators.compute`: rates from
+   counts, published means passed through, suppression of small populations);
+3. ``same-area:<evidence>`` — values of another year's indeling are attached to a 2024 region only
+   when :mod:`geo.samearea` shows it is the same area; other regions are listed as unmatched;
+4. ``aggregate`` — region sets (NPLV areas, the rest of their gemeente, and gemeenten/NL where the
+   publisher has no value, e.g. Leefbaarometer scores) by :func:`indicators.aggregate.aggregate`.
+
+Only real rows of the store are used; the store kind (real or synthetic) is one flag for the
+whole dataset, never mixed.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import tempfile
+import contextlib
 import time
+import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -30,229 +36,535 @@ import pandas as pd
 
 import settings as _settings
 from errors import IndicatorError, StoreError
-from indicators import registry
+from indicators import areas, compute, registry
+from indicators.aggregate import RegionSet, aggregate
+from loaders import store
 
-FRAME_COLUMNS = (
-    "indicator",
-    "year",
-    "region_code",
-    "region_level",
-    "region_name",
-    "gemeente_code",
-    "value",
-    "numerator",
-    "denominator",
-    "unit",
-    "source",
-    "synthetic",
-    "suppressed",
-    "method",
-    "coverage",
-)
-LBM_SOURCE = "LBM3.0"
+FRAME_COLUMNS = compute.FRAME_COLUMNS
 NL_CODE = "NL00"
-AREA_LEVEL = "AREA"  # an NPLV focus area (region_code "NPLV:<name>")
-REST_LEVEL = "REST"  # the rest of the area's gemeente(n) (region_code "REST:<name>")
+AREA_LEVEL, REST_LEVEL = "AREA", "REST"
+LEVELS = ("NL", "GM", "WK", "BU")
 Progress = Callable[[str], None]
+Boundaries = Callable[[str, int], object]
+_UNKNOWN = "0000"  # gemeente part of codes for crime without a known location (BU00000000)
 
 
 def _quiet(_: str) -> None:
     return None
 
 
-def lbm_ids() -> list[str]:
-    """Registry ids of the Leefbaarometer family (published scores, never re-derived)."""
-    return [i.id for i in registry.REGISTRY if i.family == "leefbaarometer"]
+# --------------------------------------------------------------------------- inputs
 
 
-def area_groups(target_codes: set[str] | None = None) -> dict[str, tuple[str, list[str]]]:
-    """NPLV areas and the rest of their gemeente(n) as wijk-code groups, keyed by region code."""
-    from indicators import areas
-
-    fa = areas.focus_areas()
-    groups: dict[str, tuple[str, list[str]]] = {}
-    for name, members in fa.groupby("area_name"):
-        codes = sorted(set(members["wijk_code"]))
-        groups[f"NPLV:{name}"] = (AREA_LEVEL, codes)
-        if target_codes is not None:
-            gms = set(members["gemeente_code"])
-            rest = sorted(c for c in target_codes if f"GM{c[2:6]}" in gms and c not in codes)
-            if rest:
-                groups[f"REST:{name}"] = (REST_LEVEL, rest)
-    return groups
-
-
-def harmonise_spec() -> dict:
-    """How each registry input variable moves across boundary changes (from the registry)."""
-    from geo.harmonise import AggSpec
-
-    spec: dict = {"AantalInwoners": AggSpec("count")}
+def needed_stems() -> tuple[set[str], set[str]]:
+    """(every variable stem the registry reads, the stems that are counts and may be summed)."""
+    stems: set[str] = {registry.POPULATION}
+    counts: set[str] = {registry.POPULATION}
     for ind in registry.REGISTRY:
-        if ind.aggregation in ("count", "rate"):
-            for stem in (*ind.numerator, *(ind.denominator or ())):
-                spec.setdefault(stem, AggSpec("count"))
-        elif ind.aggregation == "mean":
-            spec[ind.variable] = AggSpec("mean", ind.weight) if ind.weight else AggSpec("score")
-            if ind.weight:
-                spec.setdefault(ind.weight, AggSpec("count"))
-        else:
-            spec[ind.variable] = AggSpec("score")
-    return spec
+        stems |= set(ind.stems)
+        if ind.aggregation in ("rate", "count"):
+            counts |= set(ind.numerator) | set(ind.denominator or ())
+        if ind.weight:
+            counts.add(ind.weight)
+    return stems, counts
 
 
-def _on_target_indeling(tidy: pd.DataFrame) -> pd.Series:
-    """Rows already on the 2024 wijken whatever their year: the police table 47018NED (published on
-    the 2024 indeling for every year) and the Leefbaarometer (published per 2024 wijk)."""
-    src = tidy["source_table"].astype(str).str.removeprefix("synthetic:")
-    return src.isin([LBM_SOURCE, "47018NED"])
+def _parent(codes: pd.Series, level: str) -> pd.Series:
+    if level == "WK":
+        return "WK" + codes.str[2:8]
+    if level == "GM":
+        return "GM" + codes.str[2:6]
+    return pd.Series(NL_CODE, index=codes.index)
 
 
-def harmonise_wijken(wk: pd.DataFrame, progress: Progress = _quiet) -> pd.DataFrame:
-    """Wijk observations of every year on the target indeling, with method/coverage columns.
+def complete_counts(tidy: pd.DataFrame, counts: set[str]) -> pd.DataFrame:
+    """Add ``summed`` rows for counts the publisher gives only for smaller regions.
 
-    Years with boundary files are reallocated through a geometric crosswalk; years without are
-    mapped by code identity (method ``code-identity``, never silently); rows already on the
-    target indeling pass through as ``exact``.
+    For each count variable and each region one level up that has *no published row* (a published
+    value, even a secret one, always wins), the value is the sum of its children when every child
+    has a value, else missing. Buurt → wijk → gemeente → Nederland.
     """
-    from geo import crosswalk, harmonise
-    from geo.harmonise import AggSpec
-
-    s = _settings.get()
-    spec = harmonise_spec()
-    wk = wk[
-        wk["variable"].isin(list(spec)) | wk["variable"].str.startswith("GeregistreerdeMisdrijven[")
-    ]
-    same = _on_target_indeling(wk) | (wk["year"] == s.target_geo_year)
-    passed = wk[same].assign(method="exact", coverage=1.0, n_sources=1)
-    move = wk[~same]
-    if move.empty:
-        return passed
-    present = set(move["variable"].unique())
-    for var, agg in list(spec.items()):  # a mean whose weight is not loaded: area-share weighted
-        if agg.denominator and agg.denominator not in present:
-            spec[var] = AggSpec("score")
-    cws = {}
-    for year in sorted(move["year"].unique()):
-        codes = move.loc[move["year"] == year, "region_code"].unique().tolist()
-        cws[int(year)] = crosswalk.build_crosswalk(int(year), from_codes=codes, settings=s)
-        progress(
-            f"crosswalk {year}->{s.target_geo_year}: {cws[int(year)]['method'].value_counts().to_dict()}"
+    out = [tidy.assign(method="published")]
+    have = tidy
+    for child, parent in (("BU", "WK"), ("WK", "GM"), ("GM", "NL")):
+        kids = have[(have["region_level"] == child) & have["variable"].isin(counts)]
+        if kids.empty:
+            continue
+        pc = _parent(kids["region_code"].astype(str), parent)
+        g = kids.assign(_p=pc.to_numpy()).groupby(["_p", "variable"], sort=False)
+        sums = g["value"].agg(lambda v: v.sum() if v.notna().all() else np.nan)
+        sums = sums.reset_index().rename(columns={"_p": "region_code"})
+        published = have.loc[have["region_level"] == parent, ["region_code", "variable"]]
+        sums = sums.merge(published.assign(_pub=True), on=["region_code", "variable"], how="left")
+        sums = sums[sums["_pub"].isna()].drop(columns="_pub")
+        if sums.empty:
+            continue
+        first = kids.drop_duplicates("variable").set_index("variable")
+        new = pd.DataFrame(
+            {
+                "year": tidy["year"].iloc[0],
+                "region_code": sums["region_code"].to_numpy(),
+                "region_level": parent,
+                "region_name": "",
+                "gemeente_code": np.where(
+                    parent == "NL", NL_CODE, "GM" + sums["region_code"].str[2:6]
+                ),
+                "variable": sums["variable"].to_numpy(),
+                "value": sums["value"].to_numpy(dtype="float64"),
+                "unit": sums["variable"].map(first["unit"]).to_numpy(),
+                "source_table": sums["variable"].map(first["source_table"]).to_numpy(),
+                "source_key": sums["variable"].map(first["source_key"]).to_numpy(),
+                "method": "summed",
+            }
         )
-    moved = harmonise.harmonise(move, cws, spec, target_year=s.target_geo_year)
-    return pd.concat([moved, passed], ignore_index=True)
+        for c in ("dataset", "indeling", "origin"):
+            if c in tidy.columns:
+                new[c] = tidy[c].iloc[0]
+        out.append(new)
+        have = pd.concat([have, new.drop(columns="method")], ignore_index=True)
+    return pd.concat(out, ignore_index=True)
 
 
-def build_frame(tidy: pd.DataFrame, progress: Progress = _quiet) -> pd.DataFrame:
-    """All indicators for every level from a tidy store frame (pure: no caching, no I/O)."""
-    from indicators import compute
+# --------------------------------------------------------------------------- same area
 
-    t0 = time.perf_counter()
-    ids = registry.ids()
-    lbm = set(lbm_ids())
-    progress("harmonising wijk series onto the target indeling")
-    wk = harmonise_wijken(tidy[tidy["region_level"] == "WK"], progress)
-    target = set(wk.loc[wk["year"] == wk["year"].max(), "region_code"])
-    groups = area_groups(target)
-    progress("computing indicators")
-    parts = [compute.compute(wk, ids, level="WK")]
-    other = [i for i in ids if i not in lbm]
-    for level in ("GM", "NL"):
-        try:
-            parts.append(compute.compute(tidy, other, level=level))
-        except IndicatorError as exc:
-            progress(f"no {level} values: {exc}")
-    # Leefbaarometer benchmarks: the publisher has none offline, so weighted means of the wijken
-    lbm_rows = wk[wk["variable"].isin(lbm) | (wk["variable"] == "AantalInwoners")]
-    if lbm and not lbm_rows.empty:
-        gm_groups = {gm: list(sub.unique()) for gm, sub in
-                     lbm_rows.groupby("gemeente_code")["region_code"]}  # fmt: skip
-        for level, grp in (
-            ("GM", gm_groups),
-            ("NL", {NL_CODE: sorted(set(lbm_rows["region_code"]))}),
-        ):
-            a = compute.aggregate(lbm_rows, sorted(lbm), grp)
-            a["region_level"] = level
-            a["gemeente_code"] = a["region_code"] if level == "GM" else NL_CODE
-            a["method"] = "weighted mean of wijk scores (inhabitants)"
-            parts.append(a)
-    agg = compute.aggregate(wk, ids, {code: members for code, (_, members) in groups.items()})
-    agg["region_level"] = agg["region_code"].map(lambda c: groups[c][0])
-    agg["region_name"] = agg["region_code"].str.split(":", n=1).str[1]
-    parts.append(agg)
-    frame = pd.concat([p[list(FRAME_COLUMNS)] for p in parts if len(p)], ignore_index=True)
-    names = tidy.loc[tidy["region_level"] == "GM"].drop_duplicates("region_code", keep="last")
-    names = names.set_index("region_code")["region_name"]
-    gm = frame["region_level"] == "GM"
-    frame.loc[gm, "region_name"] = (
-        frame.loc[gm, "region_code"].map(names).fillna(frame.loc[gm, "region_name"])
+
+class Evidence:
+    """Where the same-area rule reads its evidence: boundaries (a callable) and the store."""
+
+    def __init__(self, version: store.Version, boundaries: Boundaries | None) -> None:
+        self.version = version
+        self.boundaries = boundaries
+        self._kwb: dict[int, pd.DataFrame | None] = {}
+
+    def _kwb_rows(self, indeling: int) -> pd.DataFrame | None:
+        if indeling not in self._kwb:
+            keys = [p for p in self.version.parts if p["dataset"] == "kwb"
+                    and int(p["indeling"]) == indeling]  # fmt: skip
+            if not keys:
+                self._kwb[indeling] = None
+            else:
+                years = sorted({int(p["year"]) for p in keys})
+                df = self.version.read(datasets=["kwb"], years=[years[-1]],
+                                       variables=[registry.POPULATION])  # fmt: skip
+                df = df[df["indeling"] == indeling]
+                self._kwb[indeling] = df if len(df) else None
+        return self._kwb[indeling]
+
+    def buurten(self, indeling: int) -> pd.DataFrame | None:
+        df = self._kwb_rows(indeling)
+        if df is None:
+            return None
+        bu = pd.Series(df.loc[df["region_level"] == "BU", "region_code"].unique()).astype(str)
+        if bu.empty:
+            return None
+        return pd.DataFrame(
+            {"buurt": bu, "wijk": "WK" + bu.str[2:8], "gemeente": "GM" + bu.str[2:6]}
+        )
+
+    def inhabitants(self, level: str, indeling: int) -> pd.Series | None:
+        df = self._kwb_rows(indeling)
+        if df is None:
+            return None
+        s = df[df["region_level"] == level].drop_duplicates("region_code")
+        if s.empty:
+            return None
+        return s.set_index(s["region_code"].astype(str))["value"].astype("float64")
+
+    def table(self, level: str, indeling: int, target: int, codes: list[str]) -> pd.DataFrame:
+        from geo import samearea
+
+        return samearea.build(
+            level, indeling, target, codes=codes, boundaries=self.boundaries,
+            buurten=self.buurten, inhabitants=self.inhabitants,
+        )  # fmt: skip
+
+
+def _map_to_target(native: pd.DataFrame, same: pd.DataFrame) -> pd.DataFrame:
+    """Rows of another indeling onto 2024 codes; rows of unmatched regions are dropped."""
+    keep = [native[native["region_level"] == "NL"]]
+    for level, sub in native[native["region_level"] != "NL"].groupby("region_level"):
+        t = same[(same["level"] == level) & same["to_code"].notna()]
+        m = sub.merge(
+            t[["from_code", "to_code", "method"]].rename(
+                columns={"from_code": "region_code", "method": "_how"}
+            ),
+            on="region_code",
+            how="inner",
+        )
+        m["region_code"] = m.pop("to_code").astype(str)
+        m["method"] = m["method"].astype(str) + "+same-area:" + m.pop("_how").astype(str)
+        keep.append(m)
+    return pd.concat(keep, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- build
+
+
+def _regions(version: store.Version, target: int) -> pd.DataFrame:
+    """The 2024 regions with names (parts on the target indeling) and their 2024 inhabitants."""
+    df = version.read(levels=["NL", "GM", "WK", "BU"])
+    df = df[df["indeling"] == target]
+    names = df.loc[df["region_name"].fillna("").str.len() > 0]
+    names = names.sort_values("year").drop_duplicates("region_code", keep="last")
+    codes = pd.DataFrame({"code": df["region_code"].astype(str).unique()})
+    codes["level"] = codes["code"].str[:2]
+    codes = codes[~codes["code"].str[2:6].eq(_UNKNOWN) | codes["level"].eq("NL")]
+    codes["name"] = codes["code"].map(names.set_index("region_code")["region_name"]).fillna("")
+    codes.loc[codes["level"] == "NL", "name"] = "Nederland"
+    codes["gemeente_code"] = np.where(
+        codes["level"] == "NL", NL_CODE, "GM" + codes["code"].str[2:6]
     )
-    frame.loc[frame["region_level"] == "NL", "region_name"] = "Nederland"
-    frame["year"] = frame["year"].astype("int16")
-    for col in ("indicator", "region_level", "unit", "source", "method", "gemeente_code"):
-        frame[col] = frame[col].astype(str).astype("category")
-    for col in ("region_code", "region_name"):
-        frame[col] = frame[col].astype(str)
-    frame["synthetic"] = frame["synthetic"].astype(bool)
-    frame["suppressed"] = frame["suppressed"].astype(bool)
-    progress(f"{len(frame):,} indicator values in {time.perf_counter() - t0:.1f} s")
-    return frame
+    codes["wijk_code"] = np.where(codes["level"] == "BU", "WK" + codes["code"].str[2:8], "")
+    gm = codes[codes["level"] == "GM"].set_index("code")["name"]
+    codes["gemeente_name"] = codes["gemeente_code"].map(gm).fillna("")
+    pop = df[(df["variable"] == registry.POPULATION) & (df["year"] == target)]
+    pop = pop.drop_duplicates("region_code").set_index("region_code")["value"]
+    codes["inhabitants"] = codes["code"].map(pop).astype("float64")
+    # every gemeente of a 2024 wijk exists, even when only its wijken were published
+    return codes.sort_values(["level", "code"]).reset_index(drop=True)
 
 
-def _store_key(store_dir: Path) -> str:
-    from loaders import store
+def _gemeente_sets(wk: pd.DataFrame, names: pd.Series) -> dict[str, RegionSet]:
+    codes = pd.Series(wk["region_code"].astype(str).unique())
+    codes = codes[codes.str[2:6] != _UNKNOWN]
+    sets = {
+        gm: RegionSet(gm, "GM", str(names.get(gm, "")), gm, tuple(sorted(members)))
+        for gm, members in codes.groupby("GM" + codes.str[2:6])
+    }
+    sets[NL_CODE] = RegionSet(NL_CODE, "NL", "Nederland", NL_CODE, tuple(sorted(codes)))
+    return sets
 
-    m = store.manifest(store_dir)
-    blob = json.dumps([m.get("checksums", m.get("sha256")), m.get("built_at")], sort_keys=True)
-    code = hashlib.sha256()
-    for p in sorted(Path(__file__).parent.glob("*.py")):
-        code.update(p.read_bytes())
-    return hashlib.sha256(blob.encode() + code.digest()).hexdigest()[:16]
 
-
-@lru_cache(maxsize=2)
-def _cached(store_dir: Path) -> pd.DataFrame:
-    from loaders import store
-
-    key = _store_key(store_dir)
-    path = store_dir.parent / "indicators" / f"frame-{key}.parquet"
-    if path.exists():
-        frame = pd.read_parquet(path)
-    else:
-        frame = build_frame(store.read(store_dir=store_dir), progress=_progress)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".frame-", suffix=".parquet", dir=path.parent)
-        os.close(fd)
+def _native(
+    inp: pd.DataFrame,
+    ids: list[str],
+    w24: pd.Series,
+    names: pd.Series,
+    target_indeling: bool,
+) -> pd.DataFrame:
+    """Indicators on the inputs' own indeling for every level, with the set fallback for GM/NL."""
+    parts = []
+    for level in LEVELS:
+        if not (inp["region_level"] == level).any():
+            continue
         try:
-            frame.to_parquet(tmp, index=False)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        for old in path.parent.glob("frame-*.parquet"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    for col in frame.columns:
-        arr = frame[col].to_numpy()
-        if isinstance(arr, np.ndarray):
-            arr.flags.writeable = False
+            parts.append(compute.compute(inp, ids, level=level))
+        except IndicatorError:
+            continue
+    if not parts:
+        return compute._empty_frame()
+    native = pd.concat(parts, ignore_index=True)
+    native = native[~native["region_code"].astype(str).str[2:6].eq(_UNKNOWN)
+                    | native["region_level"].eq("NL")]  # fmt: skip
+    # gemeente and NL values the publisher has no inputs for: the one aggregation of wijken
+    wk = native[native["region_level"] == "WK"]
+    if wk.empty:
+        return native
+    weights = w24 if target_indeling else pd.Series(dtype="float64")
+    agg = aggregate(wk, _gemeente_sets(wk, names), inhabitants_2024=weights,
+                    population=_population(native))  # fmt: skip
+    have = native.loc[native["region_level"].isin(["GM", "NL"]) & native["value"].notna(),
+                      ["indicator", "year", "region_code"]]  # fmt: skip
+    agg = agg.merge(have.assign(_have=True), on=["indicator", "year", "region_code"], how="left")
+    kinds = {i.id: i.aggregation for i in registry.REGISTRY}
+    use = agg["_have"].isna() & agg["indicator"].map(kinds).isin(["mean", "score"])
+    fallback = agg.loc[use].drop(columns="_have")
+    native = native.merge(
+        fallback[["indicator", "year", "region_code"]].assign(_drop=True),
+        on=["indicator", "year", "region_code"], how="left",
+    )  # fmt: skip
+    native = native[native.pop("_drop").isna()]
+    return pd.concat([native, fallback[list(FRAME_COLUMNS)]], ignore_index=True)
+
+
+def _population(frame: pd.DataFrame) -> pd.DataFrame:
+    p = frame[frame["indicator"] == "inwoners"]
+    return pd.DataFrame({"year": p["year"].astype("int64"), "region_code": p["region_code"],
+                         "inhabitants": p["value"]})  # fmt: skip
+
+
+def _mapped_denominators(
+    tidy_year: pd.DataFrame, indeling: int, ids: list[str], ev: Evidence, target: int,
+    same_cache: dict,
+) -> pd.DataFrame:  # fmt: skip
+    """Denominator/weight inputs that indicators of ``indeling`` need but only another indeling of
+    the same year has (e.g. 47018NED on the 2024 indeling, inhabitants from the KWB of that year),
+    moved onto ``indeling`` by the same-area rule. Only to the target indeling."""
+    if indeling != target:
+        return tidy_year.iloc[0:0]
+    here = set(tidy_year.loc[tidy_year["indeling"] == indeling, "variable"])
+    need = set()
+    for i in ids:
+        ind = registry.get(i)
+        need |= {s for s in (*(ind.denominator or ()), *((ind.weight,) if ind.weight else ()))
+                 if s not in here}  # fmt: skip
+    if ind_needs_population(ids) and registry.POPULATION not in here:
+        need.add(registry.POPULATION)
+    other = tidy_year[(tidy_year["indeling"] != indeling) & tidy_year["variable"].isin(need)]
+    if other.empty:
+        return other
+    out = []
+    for ind_from, sub in other.groupby("indeling"):
+        for level, rows in sub.groupby("region_level"):
+            if level == "NL":
+                out.append(rows.assign(method="published"))
+                continue
+            key = (level, int(ind_from))
+            if key not in same_cache:
+                same_cache[key] = ev.table(level, int(ind_from), target,
+                                           sorted(rows["region_code"].astype(str).unique()))  # fmt: skip
+            t = same_cache[key]
+            t = t[t["to_code"].notna()]
+            m = rows.merge(t[["from_code", "to_code", "method"]].rename(
+                columns={"from_code": "region_code", "method": "_how"}), on="region_code")  # fmt: skip
+            m["region_code"] = m.pop("to_code").astype(str)
+            m["method"] = "same-area:" + m.pop("_how").astype(str)
+            out.append(m)
+    return pd.concat(out, ignore_index=True) if out else other.iloc[0:0]
+
+
+def ind_needs_population(ids: list[str]) -> bool:
+    return any(registry.get(i).min_population > 0 for i in ids)
+
+
+def build(
+    version: store.Version,
+    *,
+    boundaries: Boundaries | None = None,
+    progress: Progress = _quiet,
+    settings: _settings.Settings | None = None,
+) -> dict:
+    """Build the dataset artefacts into ``version`` (a version being built). Returns a report."""
+    s = settings or _settings.get()
+    target = s.target_geo_year
+    t0 = time.perf_counter()
+    out_dir = version.path / store.ARTEFACTS
+    stems, counts = needed_stems()
+    ev = Evidence(version, boundaries)
+    regions = _regions(version, target)
+    names = regions.set_index("code")["name"]
+    w24 = regions[regions["level"] == "WK"].set_index("code")["inhabitants"].dropna()
+    same_tables: dict[tuple[str, int], pd.DataFrame] = {}
+    frames = []
+    years = sorted({int(p["year"]) for p in version.parts})
+    kinds_synthetic = version.kind == "synthetic"
+    for year in years:
+        tidy_year = version.read(years=[year], variables=stems)
+        if tidy_year.empty:
+            continue
+        for indeling in sorted(int(i) for i in tidy_year["indeling"].unique()):
+            own = tidy_year[tidy_year["indeling"] == indeling]
+            own_vars = set(own["variable"])
+            ids = [i.id for i in registry.REGISTRY if set(i.numerator) & own_vars]
+            if not ids:
+                continue
+            progress(f"indicators {year} (indeling {indeling}): {len(ids)} indicators")
+            extra = _mapped_denominators(tidy_year, indeling, ids, ev, target, same_tables)
+            inp = complete_counts(own, counts)
+            if len(extra):
+                have = set(zip(inp["region_code"], inp["variable"], strict=True))
+                extra = extra[[k not in have for k in zip(extra["region_code"], extra["variable"],
+                                                          strict=True)]]  # fmt: skip
+                inp = pd.concat([inp, extra], ignore_index=True)
+            native = _native(inp, ids, w24, names, indeling == target)
+            if indeling != target:
+                for level in ("WK", "GM", "BU"):
+                    codes = sorted(native.loc[native["region_level"] == level,
+                                              "region_code"].astype(str).unique())  # fmt: skip
+                    if codes and (level, indeling) not in same_tables:
+                        progress(f"same-area rule {level} {indeling}->{target}")
+                        same_tables[(level, indeling)] = ev.table(level, indeling, target, codes)
+                same = pd.concat([same_tables[k] for k in same_tables if k[1] == indeling],
+                                 ignore_index=True)  # fmt: skip
+                native = _map_to_target(native, same)
+            frames.append(native)
+    if not frames:
+        raise StoreError("the store holds no input for any indicator; nothing to show")
+    frame = pd.concat(frames, ignore_index=True)
+    frame = _dedupe(frame)
+    # 2024 names and gemeenten for every region code
+    known = frame["region_code"].astype(str).map(names)
+    frame["region_name"] = known.fillna(frame["region_name"]).astype(str)
+    gm = frame["region_level"].isin(["WK", "BU", "GM"])
+    frame.loc[gm, "gemeente_code"] = "GM" + frame.loc[gm, "region_code"].astype(str).str[2:6]
+    # NPLV focus areas and the rest of their gemeente(n)
+    wk_codes = regions[regions["level"] == "WK"].rename(columns={"code": "region_code"})
+    sets = areas.region_sets(wk_codes[["region_code", "gemeente_code"]])
+    wk_rows = frame[frame["region_level"] == "WK"]
+    if sets and not wk_rows.empty:
+        frame = pd.concat(
+            [frame, aggregate(wk_rows, sets, inhabitants_2024=w24, population=_population(frame))],
+            ignore_index=True,
+        )
+    frame["synthetic"] = kinds_synthetic
+    frame = _finish(frame)
+    report = _write(frame, regions, same_tables, out_dir, version, s)
+    report["build_seconds"] = round(time.perf_counter() - t0, 1)
+    progress(f"{len(frame):,} indicator values in {report['build_seconds']} s")
+    return report
+
+
+def _dedupe(frame: pd.DataFrame) -> pd.DataFrame:
+    key = ["indicator", "year", "region_level", "region_code"]
+    dup = frame.duplicated(key, keep=False)
+    if dup.any():
+        # prefer a published value on the year's own indeling over a mapped or derived one
+        rank = frame["method"].astype(str).str.count(r"\+") + frame["value"].isna() * 10
+        frame = frame.assign(_r=rank).sort_values("_r", kind="stable")
+        n = int(frame.duplicated(key).sum())
+        warnings.warn(f"{n} duplicate indicator values dropped (kept the most direct one)",
+                      stacklevel=2)  # fmt: skip
+        frame = frame.drop_duplicates(key).drop(columns="_r")
     return frame
 
 
-def _progress(message: str) -> None:
-    print(f"Wijkpeil: {message}", flush=True)
+def _finish(frame: pd.DataFrame) -> pd.DataFrame:
+    f = frame.loc[:, list(FRAME_COLUMNS)].copy()
+    f["year"] = f["year"].astype("int16")
+    for c in ("indicator", "region_code", "region_level", "region_name", "gemeente_code", "unit",
+              "source", "method"):  # fmt: skip
+        f[c] = f[c].astype(str)
+    for c in ("value", "numerator", "denominator", "coverage"):
+        f[c] = pd.to_numeric(f[c], errors="coerce").astype("float64")
+    f["synthetic"] = f["synthetic"].astype(bool)
+    f["suppressed"] = f["suppressed"].astype(bool)
+    order = {lvl: k for k, lvl in enumerate(("NL", "GM", AREA_LEVEL, REST_LEVEL, "WK", "BU"))}
+    f["_o"] = f["region_level"].map(order)
+    f = f.sort_values(["indicator", "_o", "region_code", "year"], kind="stable").drop(columns="_o")
+    return f.reset_index(drop=True)
 
 
-def frame(store_dir: Path | None = None) -> pd.DataFrame:
-    """The indicator frame of the store (cached; treat as read only, copy before changing)."""
-    d = Path(store_dir) if store_dir is not None else _settings.get().store_dir
-    try:
-        return _cached(d.resolve())
-    except FileNotFoundError as exc:
+def coverage(frame: pd.DataFrame, version: store.Version) -> dict:
+    """Indicator × year: which years hold real values at wijk/gemeente level, from which tables."""
+    has = frame[frame["value"].notna() & frame["region_level"].isin(["WK", "GM", "NL"])]
+    out: dict[str, dict] = {}
+    by_table: dict[int, list[str]] = {}
+    for p in version.parts:
+        by_table.setdefault(int(p["year"]), []).append(f"{p['table_id']} ({p['origin']})")
+    for ind in registry.REGISTRY:
+        sub = has[has["indicator"] == ind.id]
+        years = sorted(int(y) for y in sub["year"].unique())
+        out[ind.id] = {
+            "years": years,
+            "levels": sorted(sub["region_level"].unique().tolist()),
+            "published_from": ind.first_year,
+            "tables": {
+                str(y): sorted(set(sub.loc[sub["year"] == y, "source"])) for y in years
+            },  # fmt: skip
+        }
+    return out
+
+
+def _write(frame, regions, same_tables, out_dir: Path, version, s) -> dict:  # noqa: ANN001
+    d = out_dir / "indicators"
+    d.mkdir(parents=True, exist_ok=True)
+    for ind_id, sub in frame.groupby("indicator", sort=False):
+        sub.reset_index(drop=True).to_parquet(d / f"{ind_id}.parquet", index=False,
+                                              compression="zstd")  # fmt: skip
+    regions.to_parquet(out_dir / "regions.parquet", index=False)
+    same = (
+        pd.concat(list(same_tables.values()), ignore_index=True)
+        if same_tables
+        else pd.DataFrame(
+            columns=["level", "from_indeling", "from_code", "to_code", "method", "reason"]
+        )  # fmt: skip
+    )
+    same.to_parquet(out_dir / "same_area.parquet", index=False)
+    unmatched = same[same["method"] == "unmatched"]
+    return {
+        "indicator_values": int(len(frame)),
+        "coverage": coverage(frame, version),
+        "unmatched": {
+            f"{lvl} {ind}": int(n)
+            for (lvl, ind), n in unmatched.groupby(["level", "from_indeling"]).size().items()
+        },
+        "same_area": {
+            f"{lvl} {ind}": {str(k): int(v) for k, v in g["method"].value_counts().items()}
+            for (lvl, ind), g in same.groupby(["level", "from_indeling"])
+        },
+    }
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def active(settings: _settings.Settings | None = None) -> store.Version:
+    """The store version being served (resolved per call: cheap; see loaders.store.current)."""
+    s = settings or _settings.get()
+    v = store.require(s.serving_store_dir)
+    if not (v.path / store.ARTEFACTS / "regions.parquet").exists():
         raise StoreError(
-            f"store at {d} is incomplete ({exc}); rebuild: python -m loaders build"
+            "the store has no indicator dataset; rebuild it with `python -m loaders build`",
+            key="err_store_corrupt",
+        )
+    return v
+
+
+@lru_cache(maxsize=48)
+def _load(path: str, indicator: str) -> pd.DataFrame:
+    p = Path(path) / store.ARTEFACTS / "indicators" / f"{indicator}.parquet"
+    if not p.exists():
+        return pd.DataFrame({c: [] for c in FRAME_COLUMNS})
+    try:
+        df = pd.read_parquet(p)
+    except (OSError, ValueError) as exc:
+        raise StoreError(
+            f"indicator file {indicator}.parquet of the store cannot be read; rebuild with "
+            "`python -m loaders build`",
+            key="err_store_corrupt",
         ) from exc
+    for c in ("region_level", "unit", "source", "method", "gemeente_code"):
+        df[c] = df[c].astype("category")
+    for col in df.columns:
+        arr = df[col].to_numpy()
+        if isinstance(arr, np.ndarray):
+            with contextlib.suppress(ValueError):
+                arr.flags.writeable = False
+    return df
+
+
+def rows(indicator: str, version: store.Version | None = None) -> pd.DataFrame:
+    """Every value of one indicator (all levels and years), read-only (copy before changing)."""
+    registry.get(indicator)
+    v = version or active()
+    return _load(str(v.path), indicator)
+
+
+@lru_cache(maxsize=4)
+def _regions_at(path: str) -> pd.DataFrame:
+    return pd.read_parquet(Path(path) / store.ARTEFACTS / "regions.parquet")
+
+
+def regions(version: store.Version | None = None) -> pd.DataFrame:
+    """The 2024 regions (code, level, name, gemeente_code, gemeente_name, wijk_code, inhabitants)."""
+    v = version or active()
+    return _regions_at(str(v.path))
+
+
+@lru_cache(maxsize=4)
+def _same_at(path: str) -> pd.DataFrame:
+    p = Path(path) / store.ARTEFACTS / "same_area.parquet"
+    return pd.read_parquet(p) if p.exists() else pd.DataFrame()
+
+
+def same_area(version: store.Version | None = None) -> pd.DataFrame:
+    v = version or active()
+    return _same_at(str(v.path))
+
+
+def frame(version: store.Version | None = None) -> pd.DataFrame:
+    """All indicators at once (CLI and tests; the pages read one indicator at a time)."""
+    v = version or active()
+    return pd.concat([rows(i.id, v) for i in registry.REGISTRY], ignore_index=True)
 
 
 def clear_cache() -> None:
-    """Forget the in-memory frame (after a store rebuild in the same process)."""
-    _cached.cache_clear()
+    for f in (_load, _regions_at, _same_at):
+        f.cache_clear()
+
+
+def check(version: store.Version) -> None:
+    """Load every artefact once (the health check and the build's verification)."""
+    _regions_at.__wrapped__(str(version.path))
+    for i in registry.REGISTRY:
+        _load.__wrapped__(str(version.path), i.id)

@@ -1,42 +1,48 @@
-"""Export indicator tables from the store: CSV, Excel (with a metadata sheet), Parquet, GeoJSON.
+"""Export indicator tables: the one export shape, used by the CLI and every download.
 
-``python -m indicators export --level {wijk,gemeente,area} --format {csv,xlsx,parquet,geojson}
-[--years 2012-2024] [--indicators id,id] --out FILE [--store DIR]``
+``python -m indicators export --level {wijk,gemeente,area,buurt,nl} --format {csv,xlsx,parquet,geojson}
+[--years 2012-2024] [--indicators id,id] [--regions GM0363,NPLV:Rotterdam-Zuid] [--variant excel-nl]
+--out FILE``
 
-The exported table is tidy: one row per (indicator, year, region) with the columns of
-:data:`EXPORT_COLUMNS`. Levels: ``wijk`` (WK rows of the store), ``gemeente`` (GM rows) and
-``area`` (the NPLV focus areas of ``indicators/areas.py``, aggregated from wijk inputs with
-:func:`indicators.compute.aggregate`).
+Rows come from the indicator dataset of the store (the same rows the dashboard shows), on the 2024
+indeling for every year; ``method`` says how each value got there (``published``, ``summed``,
+``same-area:<evidence>``, ``aggregate``; see /methode). One row per (indicator, year, region) with
+the columns of :data:`EXPORT_COLUMNS`. Level ``area`` holds the NPLV focus areas and the rest of
+their gemeente(n) (``REST:`` codes).
 
-GeoJSON holds **one year**: a request for several years with data is refused (choose one with
-``--years 2024``). Each exported row is one feature (long format: a region appears once per
-indicator) with the row as properties and the region's web geometry (``geo/web.py``; the data
-year's boundaries when the shared data has them, else the target indeling year). Rows whose
-region has no geometry are left out and counted on stderr.
-
-Every file is written to a temp file beside the target and moved into place with os.replace.
+Memory stays bounded: the table is produced one indicator at a time and CSV and Parquet are written
+as it comes. XLSX refuses more rows than Excel holds (1,048,575 data rows per sheet) with a message
+that suggests CSV or Parquet. Every file also carries the data dictionary (one row per indicator:
+id, names, unit, source tables, the years this store holds, how values are made): a sheet in XLSX,
+the file's key/value metadata in Parquet, a side file ``<name>.dictionary.csv`` beside a CSV.
+CSV ``variant='excel-nl'`` is for a Dutch Excel: ``;`` separators, decimal commas, a UTF-8 BOM.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
-import sys
 import tempfile
-import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-import settings as _settings
-from errors import GeoError, IndicatorError, InputError
-from indicators import compute, registry
-from indicators.registry import POPULATION
-from loaders import schema, store
+from errors import IndicatorError, InputError
+from indicators import areas, dataset, registry
 
-LEVELS: dict[str, str] = {"wijk": "WK", "gemeente": "GM", "area": compute.AREA_LEVEL}
+LEVELS: dict[str, tuple[str, ...]] = {
+    "wijk": ("WK",),
+    "gemeente": ("GM",),
+    "area": (dataset.AREA_LEVEL, dataset.REST_LEVEL),
+    "buurt": ("BU",),
+    "nl": ("NL",),
+}
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "parquet", "geojson")
+VARIANTS: tuple[str, ...] = ("standard", "excel-nl")
+EXCEL_MAX_ROWS = 1_048_575
 EXPORT_COLUMNS: tuple[str, ...] = (
     "indicator",
     "name_nl",
@@ -56,10 +62,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
 LICENCE = (
     "CBS and Politie data (KWB, 47018NED): CC BY 4.0, source: CBS; Leefbaarometer 3.0 (BZK): CC0"
 )
-SYNTHETIC_WARNING = (
-    "SYNTHETIC: this export contains rows computed from synthetic (generated) data, "
-    "flagged synthetic=True; they are not real statistics."
-)
+SYNTHETIC_WARNING = "SYNTHETIC: this export comes from the synthetic demo store; no value in it is a real statistic."
 
 
 def parse_years(text: str | None) -> list[int] | None:
@@ -79,111 +82,143 @@ def parse_years(text: str | None) -> list[int] | None:
                 out.append(int(part))
     except ValueError:
         raise InputError(
-            f"--years {text!r} is not a year, a range like 2012-2024 or a list like 2014,2016"
-        ) from None
+            f"years {text!r} is not a year, a range like 2012-2024 or a list like 2014,2016",
+            key="err_years_syntax", text=str(text)[:40],
+        ) from None  # fmt: skip
     bad = [y for y in out if not 1990 <= y <= 2100]
     if bad:
-        raise IndicatorError(f"--years {text!r}: year(s) {bad} out of range 1990-2100")
+        raise IndicatorError(f"years {text!r}: year(s) {bad} out of range 1990-2100",
+                             key="err_years_range", text=str(text)[:40])  # fmt: skip
     return sorted(set(out))
 
 
-def _ids(inds: list) -> str:
-    ids = [i.id for i in inds]
-    return str(ids) if len(ids) <= 5 else f"the {len(ids)} requested indicators"
+def _check(level: str, fmt: str | None = None, variant: str = "standard") -> None:
+    if level not in LEVELS:
+        raise IndicatorError(f"unknown level {level!r}; choose one of {list(LEVELS)}",
+                             key="err_export_level", level=level, valid=", ".join(LEVELS))  # fmt: skip
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; choose one of {list(FORMATS)}",
+                         key="err_format", fmt=fmt, valid=", ".join(FORMATS))  # fmt: skip
+    if variant not in VARIANTS:
+        raise InputError(f"unknown variant {variant!r}; choose one of {list(VARIANTS)}",
+                         key="err_variant", variant=variant)  # fmt: skip
 
 
-def _groups() -> dict[str, list[str]]:
-    from indicators import areas  # reads the shared focus-area list only when asked
+def region_filter(level: str, codes: Iterable[str] | None) -> set[str] | None:
+    """The region codes of ``level`` that a selection (gemeenten, wijken, NPLV areas) stands for.
 
-    fa = areas.focus_areas()
-    return {
-        str(name): sorted(set(g["wijk_code"].dropna()))
-        for name, g in fa.groupby("area_name", sort=True)
-    }
+    At wijk (buurt) level a gemeente or an area stands for its wijken (buurten); at gemeente level a
+    wijk for its gemeente; at area level an area code stands for the area and the rest of its
+    gemeente. ``None`` keeps every region.
+    """
+    if codes is None:
+        return None
+    codes = [c.strip() for c in codes if c and c.strip()]
+    if not codes:
+        return None
+    regs = dataset.regions()
+    out: set[str] = set()
+    for c in codes:
+        if c.startswith((areas.AREA_PREFIX, areas.REST_PREFIX)):
+            name = c.split(":", 1)[1]
+            fa = areas.focus_areas()
+            members = set(fa.loc[fa["area_name"] == name, "wijk_code"])
+            if not members:
+                raise IndicatorError(f"unknown NPLV area {name!r}; choose one of {areas.area_names()}",
+                                     key="err_area", area=name)  # fmt: skip
+            if level == "area":
+                out |= {areas.AREA_PREFIX + name, areas.REST_PREFIX + name}
+            elif level == "wijk":
+                out |= members
+            elif level == "buurt":
+                out |= set(regs.loc[regs["wijk_code"].isin(members), "code"])
+            elif level == "gemeente":
+                out |= set(fa.loc[fa["area_name"] == name, "gemeente_code"])
+            continue
+        lvl = c[:2]
+        if level == "wijk":
+            out |= (
+                {c}
+                if lvl == "WK"
+                else set(regs.loc[(regs["level"] == "WK") & (regs["gemeente_code"] == c), "code"])
+            )
+        elif level == "buurt":
+            col = "wijk_code" if lvl == "WK" else "gemeente_code"
+            out |= (
+                {c}
+                if lvl == "BU"
+                else set(regs.loc[(regs["level"] == "BU") & (regs[col] == c), "code"])
+            )
+        elif level == "gemeente":
+            out.add(c if lvl in ("GM", "NL") else "GM" + c[2:6])
+        elif level == "area":
+            fa = areas.focus_areas()
+            hit = fa[(fa["wijk_code"] == c) | (fa["gemeente_code"] == c)]["area_name"].unique()
+            out |= {p + a for a in hit for p in (areas.AREA_PREFIX, areas.REST_PREFIX)}
+        else:
+            out.add("NL00")
+    return out
 
 
-def build_table(
-    tidy: pd.DataFrame,
+def chunks(
     level: str,
     indicator_ids: Iterable[str] | str | None = None,
     years: Iterable[int] | None = None,
-    groups: dict[str, list[str]] | None = None,
-) -> pd.DataFrame:
-    """The export table for ``level`` ('wijk'|'gemeente'|'area') from a tidy frame.
-
-    ``years`` restricts to those years; years without data are skipped, but if none of them has
-    data at this level an IndicatorError lists the available years. ``groups`` overrides the
-    NPLV focus areas for ``level='area'``.
-    """
-    if level not in LEVELS:
-        raise IndicatorError(f"unknown level {level!r}; choose one of {list(LEVELS)}")
+    regions: Iterable[str] | None = None,
+) -> Iterator[pd.DataFrame]:
+    """The export table, one indicator at a time (only indicators with rows at this level)."""
+    _check(level)
     inds = registry.resolve(indicator_ids)
-    code = LEVELS[level]
-    src_level = "WK" if code == compute.AREA_LEVEL else code
-    at_level = tidy[tidy["region_level"] == src_level]
-    if at_level.empty:
-        raise IndicatorError(
-            f"no data at level {level!r} ({src_level}) in the store; levels present: "
-            f"{sorted(tidy['region_level'].dropna().unique().tolist())}"
-        )
-    needed = {s for i in inds for s in i.stems}
-    avail = sorted(int(y) for y in at_level.loc[at_level["variable"].isin(needed), "year"].unique())
-    if years is not None:
-        wanted = sorted({int(y) for y in years})
-        use = [y for y in wanted if y in avail]
-        if not use:
-            raise IndicatorError(
-                f"no data for year(s) {wanted[0]}"
-                + (f"-{wanted[-1]}" if len(wanted) > 1 else "")
-                + f" for {_ids(inds)} at level {level!r}; years with data: {avail}"
-            )
-    else:
-        use = avail
-    if not use:
-        raise IndicatorError(
-            f"the store has no input for {_ids(inds)} at level {level!r}; "
-            "choose other indicators or rebuild the store"
-        )
-    if code == compute.AREA_LEVEL:
-        frame = compute.aggregate(tidy, [i.id for i in inds], groups or _groups(), year=use)
-    else:
-        frame = compute.compute(tidy, [i.id for i in inds], level=code, years=use)
-    names = pd.DataFrame(
-        {
-            "indicator": [i.id for i in inds],
-            "name_nl": [i.name_nl for i in inds],
-            "name_en": [i.name_en for i in inds],
-        }
-    )
-    out = frame.merge(names.astype("string"), on="indicator", how="left")
-    return out.loc[:, list(EXPORT_COLUMNS)].reset_index(drop=True)
+    ys = None if years is None else {int(y) for y in years}
+    keep = region_filter(level, regions)
+    levels = set(LEVELS[level])
+    v = dataset.active()
+    for ind in inds:
+        rows = dataset.rows(ind.id, v)
+        sel = rows["region_level"].isin(levels)
+        if ys is not None:
+            sel &= rows["year"].isin(ys)
+        if keep is not None:
+            sel &= rows["region_code"].isin(keep)
+        sub = rows[sel]
+        if sub.empty:
+            continue
+        out = pd.DataFrame({c: sub[c].to_numpy() for c in EXPORT_COLUMNS
+                            if c in sub.columns})  # fmt: skip
+        out.insert(1, "name_nl", ind.name_nl)
+        out.insert(2, "name_en", ind.name_en)
+        out = out.loc[:, list(EXPORT_COLUMNS)]
+        out["year"] = out["year"].astype("int64")
+        for c in ("region_code", "region_name", "gemeente_code", "unit", "source", "method"):
+            out[c] = out[c].astype(str)
+        yield out.reset_index(drop=True)
 
 
-def metadata(
-    table: pd.DataFrame, manifest: dict | None, level: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(key/value facts, registry rows of the exported indicators) for the metadata sheet."""
-    synthetic = bool(table["synthetic"].any()) if len(table) else False
-    facts = [
-        ("title", "Wijkpeil indicator export"),
-        ("exported_at", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
-        ("level", level),
-        ("years", ", ".join(str(y) for y in sorted(table["year"].unique()))),
-        ("rows", str(len(table))),
-        (
-            "source_tables",
-            ", ".join(sorted(set(table["source"].dropna().str.split("+").explode()))),
-        ),
-        ("store_built_at", (manifest or {}).get("built_at", "unknown")),
-        ("store_source_tables", ", ".join((manifest or {}).get("source_tables", []))),
-        ("licence", LICENCE),
-        ("methodology", "docs/methodology.md (generated from indicators/registry.py)"),
-    ]
-    if synthetic:
-        facts.insert(0, ("WARNING", SYNTHETIC_WARNING))
-    ids = list(dict.fromkeys(table["indicator"].tolist()))
+def build_table(
+    level: str,
+    indicator_ids: Iterable[str] | str | None = None,
+    years: Iterable[int] | None = None,
+    regions: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """The whole export table in memory (small selections, tests). Empty selections raise."""
+    parts = list(chunks(level, indicator_ids, years, regions))
+    if not parts:
+        raise IndicatorError(
+            f"no values for this selection at level {level!r}; choose other indicators, years "
+            "or regions (see /over for what this store holds)",
+            key="err_export_empty", level=level,
+        )  # fmt: skip
+    return pd.concat(parts, ignore_index=True)
+
+
+def dictionary(indicator_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """The data dictionary: one row per indicator with the years this store holds (real)."""
+    v = dataset.active()
+    cov = (v.manifest.get("report") or {}).get("coverage", {})
     rows = []
-    for i in (registry.get(x) for x in ids):
+    for i in registry.resolve(indicator_ids):
+        c = cov.get(i.id, {})
+        ys = c.get("years", [])
         rows.append(
             {
                 "id": i.id,
@@ -191,17 +226,158 @@ def metadata(
                 "name_en": i.name_en,
                 "theme": i.theme,
                 "unit": i.unit,
+                "polarity": i.polarity,
                 "aggregation": i.aggregation,
                 "formula": i.formula,
                 "source": i.source_table,
-                "source_tables": ", ".join(
-                    sorted({s.table_id for s in i.sources}, key=lambda t: (len(t), t))
-                ),
-                "polarity": i.polarity,
+                "source_tables": ", ".join(sorted({s.table_id for s in i.sources})),
+                "published_from": i.first_year,
+                "years_in_this_store": ", ".join(map(str, ys)),
+                "data": (
+                    "SYNTHETIC (demo store)"
+                    if v.kind == "synthetic"
+                    else "real"
+                    if ys
+                    else "missing"
+                ),  # fmt: skip
                 "min_population": i.min_population,
+                "method": "published / summed / same-area:<evidence> / aggregate — see /methode",
             }
         )
-    return pd.DataFrame(facts, columns=["key", "value"]), pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def facts(level: str, n_rows: int) -> pd.DataFrame:
+    v = dataset.active()
+    rows = [
+        ("title", "Wijkpeil indicator export"),
+        ("level", level),
+        ("rows", str(n_rows)),
+        ("geography", "2024 indeling (CBS wijken en buurten 2024) for every year"),
+        ("store", f"{v.id} ({v.kind}), built {v.manifest.get('built_at')}"),
+        ("licence", LICENCE),
+        ("methodology", "/methode"),
+    ]
+    if v.kind == "synthetic":
+        rows.insert(0, ("WARNING", SYNTHETIC_WARNING))
+    return pd.DataFrame(rows, columns=["key", "value"])
+
+
+def _csv_text(df: pd.DataFrame, variant: str, header: bool) -> str:
+    if variant == "excel-nl":
+        return df.to_csv(index=False, sep=";", decimal=",", header=header, lineterminator="\r\n")
+    return df.to_csv(index=False, header=header, lineterminator="\n")
+
+
+def csv_stream(parts: Iterable[pd.DataFrame], variant: str = "standard") -> Iterator[bytes]:
+    """CSV bytes chunk by chunk (a header once; a BOM first for the Dutch-Excel variant)."""
+    first = True
+    for df in parts:
+        text = _csv_text(df, variant, header=first)
+        if first and variant == "excel-nl":
+            text = "\ufeff" + text
+        first = False
+        yield text.encode("utf-8")
+    if first:  # no rows: still a valid file with a header
+        text = _csv_text(pd.DataFrame(columns=list(EXPORT_COLUMNS)), variant, header=True)
+        yield (("\ufeff" if variant == "excel-nl" else "") + text).encode("utf-8")
+
+
+def xlsx_bytes(table: pd.DataFrame, level: str) -> bytes:
+    """XLSX with sheets data, dictionary and about. Refuses tables Excel cannot hold."""
+    if len(table) > EXCEL_MAX_ROWS:
+        raise InputError(
+            f"{len(table):,} rows do not fit in one Excel sheet ({EXCEL_MAX_ROWS:,} at most); "
+            "choose fewer indicators, years or regions, or use CSV or Parquet",
+            key="err_xlsx_rows", rows=len(table),
+        )  # fmt: skip
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        table.to_excel(xw, sheet_name="data", index=False)
+        dictionary(sorted(set(table["indicator"]))).to_excel(xw, sheet_name="dictionary",
+                                                             index=False)  # fmt: skip
+        facts(level, len(table)).to_excel(xw, sheet_name="about", index=False)
+    return buf.getvalue()
+
+
+def parquet_write(parts: Iterable[pd.DataFrame], target: Path | io.BytesIO, level: str) -> int:
+    """Stream ``parts`` into one Parquet file with the dictionary in its key/value metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    n = 0
+    ids: list[str] = []
+    try:
+        for df in parts:
+            t = pa.Table.from_pandas(df, preserve_index=False)
+            if writer is None:
+                ids_all = [i.id for i in registry.REGISTRY]
+                meta = {
+                    "facts": dict(facts(level, 0).itertuples(index=False, name=None)),
+                    "dictionary": dictionary(ids_all).to_dict(orient="records"),
+                }
+                schema = t.schema.with_metadata(
+                    {
+                        **(t.schema.metadata or {}),
+                        b"wijkpeil": json.dumps(meta, ensure_ascii=False).encode("utf-8"),
+                    }  # fmt: skip
+                )
+                writer = pq.ParquetWriter(target, schema, compression="zstd")
+            writer.write_table(t.cast(writer.schema))
+            n += len(df)
+            ids.append(str(df["indicator"].iloc[0]))
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        raise IndicatorError("no values for this selection; nothing to write",
+                             key="err_export_empty", level=level)  # fmt: skip
+    return n
+
+
+def geojson_bytes(table: pd.DataFrame, level: str) -> bytes:
+    """GeoJSON of one year: each row a feature with the region's web geometry (2024 indeling).
+
+    Wijk and gemeente rows get their own shape, NPLV areas and rest-of-gemeente the union of their
+    wijken; rows without a shape (buurten, NL) keep ``geometry: null`` so every row is there."""
+    years = sorted(int(y) for y in table["year"].unique())
+    if len(years) != 1:
+        raise IndicatorError(
+            f"GeoJSON holds one year; this selection has {years}: choose one year",
+            key="err_geojson_years", years=", ".join(map(str, years)),
+        )  # fmt: skip
+    v = dataset.active()
+    shapes: dict[str, dict] = {}
+    for lvl in ("WK", "GM"):
+        p = v.artefact("geo", f"{lvl}_2024.geojson")
+        if p.exists():
+            for f in json.loads(p.read_text(encoding="utf-8"))["features"]:
+                shapes[f["properties"]["code"]] = f["geometry"]
+    if level == "area":
+        import shapely.geometry
+        from shapely.ops import unary_union
+
+        for code in table["region_code"].unique():
+            name = code.split(":", 1)[1]
+            fa = areas.focus_areas()
+            members = list(fa.loc[fa["area_name"] == name, "wijk_code"])
+            if code.startswith(areas.REST_PREFIX):
+                regs = dataset.regions(v)
+                gms = set(fa.loc[fa["area_name"] == name, "gemeente_code"])
+                members = list(regs.loc[(regs["level"] == "WK") & regs["gemeente_code"].isin(gms)
+                                        & ~regs["code"].isin(members), "code"])  # fmt: skip
+            geoms = [shapely.geometry.shape(shapes[m]) for m in members if m in shapes]
+            if geoms:
+                shapes[code] = shapely.geometry.mapping(unary_union(geoms))
+    feats = []
+    for rec in table.to_dict("records"):
+        props = {k: (None if isinstance(val, float) and np.isnan(val) else val)
+                 for k, val in rec.items()}  # fmt: skip
+        feats.append({"type": "Feature", "properties": props,
+                      "geometry": shapes.get(rec["region_code"])})  # fmt: skip
+    return json.dumps({"type": "FeatureCollection", "features": feats},
+                      ensure_ascii=False, default=str).encode("utf-8")  # fmt: skip
 
 
 def _atomic(out: Path, write) -> None:  # noqa: ANN001 - write(tmp_path) callback
@@ -228,99 +404,6 @@ def _atomic(out: Path, write) -> None:  # noqa: ANN001 - write(tmp_path) callbac
         raise
 
 
-def _geometry(level: str, year: int, table: pd.DataFrame, groups: dict | None):  # noqa: ANN202
-    """GeoDataFrame code -> geometry (WGS84) for the exported regions."""
-    import geopandas as gpd
-
-    from geo import web
-
-    geo_level = "GM" if level == "gemeente" else "WK"
-    geo_year = year if level != "area" else _settings.get().target_geo_year
-    try:
-        path = web.web_geojson_path(geo_level, geo_year)
-    except GeoError:
-        path = web.web_geojson_path(geo_level, _settings.get().target_geo_year)
-    gdf = gpd.read_file(path)[["code", "geometry"]]
-    if level != "area":
-        return gdf
-    members = pd.DataFrame(
-        [(g, c) for g, codes in (groups or _groups()).items() for c in codes],
-        columns=["region_code", "code"],
-    )
-    merged = gdf.merge(members, on="code", how="inner")
-    areas = merged.dissolve(by="region_code", as_index=False)[["region_code", "geometry"]]
-    return areas.rename(columns={"region_code": "code"})
-
-
-def write_table(
-    table: pd.DataFrame,
-    fmt: str,
-    out: Path,
-    *,
-    level: str,
-    manifest: dict | None = None,
-    groups: dict | None = None,
-) -> dict:
-    """Write ``table`` as ``fmt`` to ``out`` atomically; returns a short summary dict."""
-    if fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}; choose one of {list(FORMATS)}")
-    summary = {"path": str(out), "rows": int(len(table)), "format": fmt, "dropped": 0}
-    if fmt == "csv":
-        _atomic(out, lambda p: table.to_csv(p, index=False, lineterminator="\n"))
-    elif fmt == "parquet":
-        facts, regs = metadata(table, manifest, level)
-        meta = {
-            "facts": dict(zip(facts["key"], facts["value"], strict=True)),
-            "indicators": regs.to_dict(orient="records"),
-        }
-
-        def _pq(p: Path) -> None:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            t = pa.Table.from_pandas(table, preserve_index=False)
-            md = dict(t.schema.metadata or {})
-            md[b"wijkpeil"] = json.dumps(meta, ensure_ascii=False).encode("utf-8")
-            pq.write_table(t.replace_schema_metadata(md), p)
-
-        _atomic(out, _pq)
-    elif fmt == "xlsx":
-        facts, regs = metadata(table, manifest, level)
-
-        def _xlsx(p: Path) -> None:
-            with pd.ExcelWriter(p, engine="openpyxl") as xw:
-                table.to_excel(xw, sheet_name="data", index=False)
-                facts.to_excel(xw, sheet_name="metadata", index=False)
-                regs.to_excel(xw, sheet_name="metadata", index=False, startrow=len(facts) + 2)
-
-        _atomic(out, _xlsx)
-    else:
-        years = sorted(int(y) for y in table["year"].unique())
-        if len(years) != 1:
-            raise IndicatorError(
-                f"geojson holds one year; the request has data for {years}: pass a single "
-                "--years value, e.g. --years 2024"
-            )
-        gdf = _geometry(level, int(years[0]), table, groups)
-        merged = gdf.merge(table, left_on="code", right_on="region_code", how="inner")
-        summary["dropped"] = int(len(table) - len(merged))
-        if summary["dropped"]:
-            print(
-                f"warning: {summary['dropped']} row(s) without geometry left out of {out} "
-                f"(regions not in the boundary file)",
-                file=sys.stderr,
-            )
-        merged = merged.drop(columns="code")
-        summary["rows"] = int(len(merged))
-
-        def _gj(p: Path) -> None:
-            p.write_text(merged.to_json(drop_id=True, na="null"), encoding="utf-8")
-
-        _atomic(out, _gj)
-    summary["synthetic"] = bool(table["synthetic"].any()) if len(table) else False
-    return summary
-
-
 def export(
     level: str,
     fmt: str,
@@ -328,27 +411,45 @@ def export(
     *,
     years: Iterable[int] | None = None,
     indicator_ids: Iterable[str] | str | None = None,
-    store_dir: Path | None = None,
+    regions: Iterable[str] | None = None,
+    variant: str = "standard",
 ) -> dict:
-    """Read the store, compute the indicators and write the export. Returns a summary dict."""
-    if level not in LEVELS:
-        raise IndicatorError(f"unknown level {level!r}; choose one of {list(LEVELS)}")
-    if fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}; choose one of {list(FORMATS)}")
-    inds = registry.resolve(indicator_ids)
+    """Write the export to ``out`` (atomically). Returns a summary dict (path, rows, format)."""
+    _check(level, fmt, variant)
     out = Path(out)
-    if not out.parent.is_dir() or not os.access(out.parent, os.W_OK):
-        raise InputError(f"cannot write {out}: folder {out.parent} is missing or not writable")
-    manifest = store.manifest(store_dir)
-    src_level = "GM" if level == "gemeente" else "WK"
-    variables = sorted({s for i in inds for s in i.stems} | {POPULATION})
-    tidy = store.read(years=None, levels=[src_level], variables=variables, store_dir=store_dir)
-    if tidy.empty:
+    parts = chunks(level, indicator_ids, years, regions)
+    summary = {"path": str(out), "format": fmt, "rows": 0,
+               "synthetic": dataset.active().kind == "synthetic"}  # fmt: skip
+    if fmt == "csv":
+
+        def write_csv(p: Path) -> None:
+            with open(p, "wb") as fh:
+                for b in csv_stream(_counted(parts, summary), variant):
+                    fh.write(b)
+
+        _atomic(out, write_csv)
+        side = out.with_name(out.stem + ".dictionary.csv")
+        _atomic(side, lambda p: p.write_bytes(b"".join(
+            csv_stream([dictionary(indicator_ids)], variant))))  # fmt: skip
+        summary["dictionary"] = str(side)
+    elif fmt == "parquet":
+        _atomic(out, lambda p: summary.__setitem__("rows", parquet_write(parts, p, level)))
+    else:
+        table = build_table(level, indicator_ids, years, regions)
+        summary["rows"] = len(table)
+        body = xlsx_bytes(table, level) if fmt == "xlsx" else geojson_bytes(table, level)
+        _atomic(out, lambda p: p.write_bytes(body))
+    if summary["rows"] == 0:
+        out.unlink(missing_ok=True)
         raise IndicatorError(
-            f"the store has no {src_level} rows for {_ids(inds)}; "
-            f"it holds {manifest.get('rows_per_year_level', {})}"
-        )
-    tidy = schema.validate(tidy, where=f"store {store_dir or _settings.get().store_dir}")
-    groups = _groups() if level == "area" else None
-    table = build_table(tidy, level, [i.id for i in inds], years, groups=groups)
-    return write_table(table, fmt, out, level=level, manifest=manifest, groups=groups)
+            f"no values for this selection at level {level!r}; choose other indicators, years "
+            "or regions (`python -m loaders info` shows what the store holds)",
+            key="err_export_empty", level=level,
+        )  # fmt: skip
+    return summary
+
+
+def _counted(parts: Iterable[pd.DataFrame], summary: dict) -> Iterator[pd.DataFrame]:
+    for df in parts:
+        summary["rows"] += len(df)
+        yield df

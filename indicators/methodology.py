@@ -25,29 +25,45 @@ _INTRO = """\
 > Generated from `indicators/registry.py` by `python -m indicators methodology`.
 > Do not edit by hand: `tests/test_registry.py` fails when this file differs from the registry.
 
-Every number Wijkpeil shows is either published by CBS, the police (via CBS) or the
-Leefbaarometer, or computed from published numbers with the formula below. Nothing is imputed.
+Every number Wijkpeil shows is published by CBS, the police (via CBS) or the Leefbaarometer, or
+computed from published numbers with the rules below. Nothing is imputed, interpolated or invented.
 
-## Rules / regels
+## Regels / rules
 
-- **Missing is missing.** CBS's `.` (secret, unknown, not applicable) becomes NaN, never 0. A sum
+- **Only real data.** The dashboard's store holds published data only. A year or region that this
+  copy of the data does not hold is *missing* and shown as missing ("no data"), never filled in.
+  Synthetic data in CBS's formats exists only in a separate demo store (its own folder and banner)
+  for tests and demonstrations; it is never combined with real data.
+- **Missing is missing.** CBS's `.` (secret, unknown, not applicable) becomes empty, never 0. A sum
   of components (e.g. a crime group) is missing when any component is missing.
-- **Rates** (`rate`) are computed by Wijkpeil: numerator / denominator × scale, per region.
-  Region sets (NPLV areas, rest of gemeente) use Σ numerators / Σ denominators — never the mean
-  of the wijk rates.
+- **Counts** are summed from published counts only where the publisher gives no total: crime per
+  buurt adds up to the wijk, the gemeente and the Netherlands (`method` = `summed`). A published
+  wijk, gemeente or national value always wins over a sum.
+- **Rates** (`rate`) are numerator / denominator × scale, per region, from published counts of the
+  same year and the same region. Region sets use Σ numerators / Σ denominators — never the mean of
+  the wijk rates.
 - **Published means and percentages** (`mean`) pass through unchanged; region sets take the mean
-  weighted by the weight variable named in the formula.
-- **Counts** (`count`) pass through; region sets sum them.
+  weighted by the weight variable of the same year named in the formula.
 - **Leefbaarometer scores** (`score`) are the published Leefbaarometer 3.0 values, never
-  re-derived; region sets take the mean weighted by inhabitants (for years without inhabitant
-  counts: each wijk's inhabitants of the latest year that has them).
+  re-derived. They are published per 2024 wijk for every year, so the gemeente, national, NPLV-area
+  and rest-of-gemeente values are means of the wijk scores **weighted with the real 2024
+  inhabitants** of those wijken (CBS KWB 2024), the same weights for every year: a change over time
+  then reflects the scores, not shifting weights.
+- **One geography (2024).** Every value is shown on the CBS wijken of 2024. A value published on the
+  wijken of another year is attached to a 2024 wijk only when it is the same area: boundary files
+  of both years show it (`same-area:boundaries`, or `same-area:recoded` for a new code), or — where
+  no boundaries of that year exist — the wijk holds the same buurten and about the same number of
+  inhabitants (`same-area:buurten`; buurten: same code and inhabitants, `same-area:inhabitants`).
+  Inhabitants agree when they differ by at most a quarter (or 100 people). A wijk that was split,
+  merged, or whose code CBS re-used for another area gets *no comparable value* for that year; the
+  list is on /over and from `python -m loaders info --unmatched`.
+- **`method`** says how each value got there: {methods}, joined with `+` when a value took several
+  steps (e.g. `summed+same-area:buurten`). `coverage` is the share of a region set's inhabitants
+  living in members with a value.
 - **Publication threshold.** Where a region has fewer inhabitants than the threshold, the value
   is suppressed: the row is kept with `suppressed = True` and no value.
-- **Synthetic data.** Rows whose source table starts with `synthetic:` are generated test data in
-  CBS's formats; every indicator value computed from at least one such row has
-  `synthetic = True` and is labelled as synthetic wherever it is shown or exported.
-- **Harmonisation.** When inputs were moved to another wijk indeling, `method` is the worst method
-  among the inputs ({methods}) and `coverage` the smallest input coverage.
+- **Trends** use real points only: the change since the first year, the Theil–Sen slope and the
+  Mann–Kendall test; a verdict (improving/declining) needs at least four years and p < 0.05.
 - **Polarity**: +1 higher is better, −1 higher is worse, 0 context without a normative direction.
 """
 

@@ -78,6 +78,8 @@ class Indicator:
     family: str = "kwb"
     description_nl: str = ""
     description_en: str = ""
+    #: First year the publisher has the indicator's inputs (for "published from ..." notes).
+    first_year: int = 2012
 
     def __post_init__(self) -> None:
         if isinstance(self.numerator, str):
@@ -196,6 +198,7 @@ def _kwb(
     min_population: int = 0,
     description_nl: str = "",
     description_en: str = "",
+    first_year: int = 2012,
 ) -> Indicator:
     return Indicator(
         id=id,
@@ -214,6 +217,7 @@ def _kwb(
         family="kwb",
         description_nl=description_nl,
         description_en=description_en,
+        first_year=first_year,
     )
 
 
@@ -252,6 +256,7 @@ def _lbm(id: str, name_nl: str, name_en: str, theme: str, description_nl: str, d
         family="leefbaarometer",
         description_nl=description_nl,
         description_en=description_en,
+        first_year=2002,
     )
 
 
@@ -405,6 +410,7 @@ REGISTRY: tuple[Indicator, ...] = (
         denominator=("BasisonderwijsVmboMbo1", "HavoVwoMbo24", "HboWo"),
         scale=100.0,
         min_population=RATE_MIN_POPULATION,
+        first_year=2019,
         description_nl="Aandeel met hoogst behaald onderwijsniveau basisonderwijs, vmbo of mbo1 "
         "onder de inwoners 15–75 jaar met bekend onderwijsniveau.",
         description_en="Share with at most primary, pre-vocational or mbo1 education among "
@@ -421,6 +427,7 @@ REGISTRY: tuple[Indicator, ...] = (
         "mean",
         "PercentageJongerenMetJeugdzorg",
         weight=POPULATION,
+        first_year=2015,
         description_nl="Aandeel jongeren tot 23 jaar met jeugdzorg in natura; gebieden wegen met "
         "het aantal inwoners (benadering: het aantal jongeren is niet gepubliceerd).",
         description_en="Share of young people under 23 receiving youth care in kind; areas are "
@@ -436,6 +443,7 @@ REGISTRY: tuple[Indicator, ...] = (
         "mean",
         "WmoClientenRelatief",
         weight=POPULATION,
+        first_year=2015,
         description_nl="Personen met een maatwerkarrangement Wmo per 1 000 inwoners (gepubliceerd).",
         description_en="Persons with a tailored Wmo social-support arrangement per 1,000 "
         "inhabitants (as published).",
@@ -702,8 +710,10 @@ def formula(ind: Indicator) -> str:
         return f + " (region sets: Σ numerator / Σ denominator)"
     if ind.aggregation == "count":
         return f"{ind.variable} as published (region sets: sum)"
-    what = "published score, not re-derived" if ind.aggregation == "score" else "as published"
-    return f"{ind.variable} {what} (region sets: mean weighted by {ind.weight})"
+    if ind.aggregation == "score":
+        return (f"{ind.variable} published score, not re-derived (region sets: mean weighted by "
+                f"the 2024 {ind.weight}, fixed across years)")  # fmt: skip
+    return f"{ind.variable} as published (region sets: mean weighted by {ind.weight})"
 
 
 def source_label(ind: Indicator) -> str:

@@ -1,7 +1,9 @@
 """Read-only views on the indicator dataset: what the pages, embeds and downloads show.
 
-Pure functions of (indicator, year, level, codes) over ``dataset.frame()``; every result is a fresh
-frame. Errors are ``IndicatorError`` with a message that names the bad value and the valid choices.
+Pure functions of (indicator, year, level, codes) over :mod:`indicators.dataset` (one indicator read
+at a time from the store version being served); every result is a fresh frame. Errors are
+``IndicatorError`` with a message naming the bad value and the valid choices, and a translation
+``key`` for the pages.
 """
 
 from __future__ import annotations
@@ -12,46 +14,56 @@ import numpy as np
 import pandas as pd
 
 from errors import IndicatorError
-from indicators import dataset, registry
+from indicators import areas, dataset, registry
 
 LEVELS = ("WK", "GM")
-SERIES_LEVELS = ("WK", "GM", "NL", dataset.AREA_LEVEL, dataset.REST_LEVEL)
+SERIES_LEVELS = ("WK", "GM", "NL", dataset.AREA_LEVEL, dataset.REST_LEVEL, "BU")
+NL_CODE = dataset.NL_CODE
+AREA_PREFIX, REST_PREFIX = areas.AREA_PREFIX, areas.REST_PREFIX
 
 
-def _frame() -> pd.DataFrame:
-    return dataset.frame()
+def _path() -> str:
+    return str(dataset.active().path)
 
 
-@lru_cache(maxsize=1)
-def _index() -> dict[tuple[str, str], pd.DataFrame]:
-    """Rows grouped by (indicator, level): the hot path for the map and series callbacks."""
-    f = _frame()
-    return {
-        (str(ind), str(lvl)): sub.reset_index(drop=True)
-        for (ind, lvl), sub in f.groupby(["indicator", "region_level"], observed=True)
-    }
-
-
-def clear() -> None:
-    """Forget cached groupings (tests rebuild the dataset)."""
-    _index.cache_clear()
+@lru_cache(maxsize=256)
+def _level_rows(path: str, indicator: str, level: str) -> pd.DataFrame:
+    rows = dataset._load(path, indicator)
+    return rows[rows["region_level"] == level].reset_index(drop=True)
 
 
 def _rows(indicator: str, level: str) -> pd.DataFrame:
     ind = registry.get(indicator)
-    rows = _index().get((ind.id, level))
-    if rows is None or rows["value"].notna().sum() == 0:
+    rows = _level_rows(_path(), ind.id, level)
+    if rows.empty or rows["value"].notna().sum() == 0:
         raise IndicatorError(
             f"indicator {indicator!r} has no data at level {level!r} in this store; "
-            f"choose one of {', '.join(available(level))}"
+            f"choose one of {', '.join(available(level))}",
+            key="err_no_data_level",
+            indicator=indicator,
+            level=level,
         )
     return rows
 
 
+def store_kind() -> str:
+    """'real' or 'synthetic' (the demo store): the whole store is one or the other."""
+    return dataset.active().kind
+
+
+@lru_cache(maxsize=8)
+def _available(path: str, level: str) -> tuple[str, ...]:
+    out = []
+    for i in registry.REGISTRY:
+        rows = _level_rows(path, i.id, level)
+        if len(rows) and rows["value"].notna().any():
+            out.append(i.id)
+    return tuple(out)
+
+
 def available(level: str = "WK") -> list[str]:
     """Registry ids (registry order) that have at least one value at ``level``."""
-    have = {k[0] for k, v in _index().items() if k[1] == level and v["value"].notna().any()}
-    return [i.id for i in registry.REGISTRY if i.id in have]
+    return list(_available(_path(), level))
 
 
 def years(indicator: str, level: str = "WK") -> list[int]:
@@ -69,18 +81,31 @@ def check_year(indicator: str, year: int, level: str = "WK") -> int:
     ys = years(indicator, level)
     if int(year) not in ys:
         raise IndicatorError(
-            f"year {year} has no {indicator!r} data at level {level}; choose one of {ys}"
+            f"year {year} has no {indicator!r} data at level {level}; choose one of {ys}",
+            key="err_year",
+            year=year,
+            indicator=indicator,
+            years=", ".join(map(str, ys)),
         )
     return int(year)
 
 
-def map_values(indicator: str, year: int, level: str = "WK") -> pd.DataFrame:
-    """One row per region: code, name, gemeente_code, value, rank (1 = best), flags.
+def coverage(indicator: str) -> dict:
+    """What the store holds of an indicator and what the publisher has: years in this store,
+    the first year the publisher has it, and the last year of the series (for "missing" notes)."""
+    ind = registry.get(indicator)
+    rep = (dataset.active().manifest.get("report") or {}).get("coverage", {})
+    have = rep.get(ind.id, {}).get("years", [])
+    return {"indicator": ind.id, "years": have, "published_from": ind.first_year,
+            "store_kind": store_kind()}  # fmt: skip
 
-    Suppressed regions stay in the frame with a NaN value (the UI says "suppressed").
-    """
+
+def map_values(indicator: str, year: int, level: str = "WK") -> pd.DataFrame:
+    """One row per region: code, name, gemeente_code, value, rank (1 = best), n (ranked regions),
+    flags. Suppressed regions stay in the frame with a NaN value (the UI says "suppressed")."""
     if level not in LEVELS:
-        raise IndicatorError(f"unknown map level {level!r}; choose one of {LEVELS}")
+        raise IndicatorError(f"unknown map level {level!r}; choose one of {LEVELS}",
+                             key="err_level", level=level)  # fmt: skip
     year = check_year(indicator, year, level)
     ind = registry.get(indicator)
     rows = _rows(indicator, level)
@@ -96,10 +121,12 @@ def map_values(indicator: str, year: int, level: str = "WK") -> pd.DataFrame:
             "suppressed": sub["suppressed"].to_numpy(dtype=bool),
             "method": sub["method"].astype(str).to_numpy(),
             "source": sub["source"].astype(str).to_numpy(),
+            "coverage": sub["coverage"].to_numpy(dtype="float64"),
         }
     )
     asc = ind.polarity < 0  # rank 1 = best: lowest value when higher is worse
     out["rank"] = out["value"].rank(ascending=asc, method="min").astype("Int64")
+    out["n"] = int(out["value"].notna().sum())
     return out
 
 
@@ -113,29 +140,30 @@ def map_locations(level: str = "WK") -> pd.DataFrame:
 
 def map_aligned(indicator: str, year: int, level: str = "WK") -> pd.DataFrame:
     """``map_values`` reindexed to ``map_locations(level)``: a stable order, so a recolour only
-    sends values and ranks (regions without a value are NaN: drawn uncoloured)."""
+    sends values and ranks (regions without a value are NaN: drawn in the "no data" class)."""
     vals = map_values(indicator, year, level).set_index("code")
     loc = map_locations(level)
     out = vals.reindex(loc["code"])
     out["name"] = loc["name"].to_numpy()
     out["gemeente_code"] = loc["gemeente_code"].to_numpy()
+    out["n"] = int(vals["value"].notna().sum())
     return out.reset_index()
 
 
 def series(indicator: str, codes: list[str]) -> pd.DataFrame:
-    """Every year of the given regions (any level): region_code, region_name, region_level, year,
-    value, synthetic, suppressed, method, coverage. Unknown codes raise ``IndicatorError``."""
-    registry.get(indicator)
-    parts = []
-    for level in SERIES_LEVELS:
-        rows = _index().get((indicator, level))
-        if rows is not None:
-            parts.append(rows[rows["region_code"].isin(codes)])
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    missing = sorted(set(codes) - set(out.get("region_code", pd.Series(dtype=str)).astype(str)))
+    """Every year of the given regions (any level): the dataset's columns for those codes.
+    Unknown codes raise ``IndicatorError``."""
+    ind = registry.get(indicator)
+    rows = dataset.rows(ind.id)
+    out = rows[rows["region_code"].isin(codes)]
+    missing = sorted(set(codes) - set(out["region_code"].astype(str)))
     if missing:
         raise IndicatorError(
-            f"no {indicator!r} data for region code(s) {missing}; use 2024 codes such as WK036300"
+            f"no {indicator!r} data for region code(s) {missing}; use 2024 codes such as "
+            "WK059915 (wijk) or GM0599 (gemeente)",
+            key="err_no_series",
+            indicator=indicator,
+            codes=", ".join(missing),
         )
     out = out.astype({"region_code": str, "region_name": str, "region_level": str})
     for col in ("indicator", "unit", "source", "method", "gemeente_code"):
@@ -145,52 +173,76 @@ def series(indicator: str, codes: list[str]) -> pd.DataFrame:
 
 def benchmarks(indicator: str, code: str) -> pd.DataFrame:
     """The region's series with its gemeente and NL (and its NPLV area when it is in one)."""
-    codes = [code]
     region = region_info(code)
-    if region["level"] == "WK":
+    codes = [code]
+    if region["level"] in ("WK", "BU"):
         codes.append(region["gemeente_code"])
-        area = area_of(code)
+        area = area_of(code if region["level"] == "WK" else region.get("wijk_code", ""))
         if area:
-            codes.append(f"NPLV:{area}")
-    codes.append(dataset.NL_CODE)
-    have = set()
-    for level in SERIES_LEVELS:
-        rows = _index().get((indicator, level))
-        if rows is not None:
-            have |= set(rows["region_code"].astype(str))
+            codes.append(AREA_PREFIX + area)
+    codes.append(NL_CODE)
+    have = set(dataset.rows(indicator)["region_code"].astype(str))
     return series(indicator, [c for c in dict.fromkeys(codes) if c in have or c == code])
 
 
-@lru_cache(maxsize=1)
-def _regions() -> pd.DataFrame:
-    f = _frame()
-    r = (
-        f[f["region_level"].isin(["WK", "GM", "NL"])]
-        .sort_values("year")
-        .drop_duplicates("region_code", keep="last")[
-            ["region_code", "region_name", "region_level", "gemeente_code"]
-        ]
-        .astype(str)
+@lru_cache(maxsize=4)
+def _regions(path: str) -> pd.DataFrame:
+    r = dataset._regions_at(path).rename(
+        columns={"code": "region_code", "name": "region_name", "level": "region_level"}
     )
-    gm_names = r[r["region_level"] == "GM"].set_index("region_code")["region_name"]
-    r["gemeente_name"] = r["gemeente_code"].map(gm_names).fillna("")
-    return r.reset_index(drop=True)
+    return r[
+        [
+            "region_code",
+            "region_name",
+            "region_level",
+            "gemeente_code",
+            "gemeente_name",
+            "wijk_code",
+            "inhabitants",
+        ]
+    ].astype(  # fmt: skip
+        {
+            "region_code": str,
+            "region_name": str,
+            "region_level": str,
+            "gemeente_code": str,
+            "gemeente_name": str,
+            "wijk_code": str,
+        }  # fmt: skip
+    )
 
 
 def regions(level: str | None = None) -> pd.DataFrame:
-    """Region code list (latest name): region_code, region_name, region_level, gemeente_*."""
-    r = _regions()
+    """2024 regions: region_code, region_name, region_level, gemeente_*, wijk_code, inhabitants."""
+    r = _regions(_path())
     return (r if level is None else r[r["region_level"] == level]).copy()
 
 
-def region_info(code: str) -> dict[str, str]:
-    """Name, level and gemeente of a region code; unknown codes raise ``IndicatorError``."""
-    r = _regions()
+def region_info(code: str) -> dict:
+    """Name, level, gemeente (and wijk for a buurt) of a 2024 region code, or of a set
+    (``NPLV:``/``REST:``). A code of an earlier year that is the same area as a 2024 region says
+    so in ``redirect``; other unknown codes raise ``IndicatorError``."""
+    if code.startswith((AREA_PREFIX, REST_PREFIX)):
+        name = code.split(":", 1)[1]
+        if name not in area_names():
+            raise IndicatorError(f"unknown NPLV area {name!r}; choose one of {area_names()}",
+                                 key="err_area", area=name)  # fmt: skip
+        lvl = dataset.AREA_LEVEL if code.startswith(AREA_PREFIX) else dataset.REST_LEVEL
+        return {"code": code, "name": name, "level": lvl, "gemeente_code": "",
+                "gemeente_name": "", "inhabitants": float("nan")}  # fmt: skip
+    r = _regions(_path())
     hit = r[r["region_code"] == code]
     if hit.empty:
+        redirect = _redirect(code)
+        if redirect:
+            info = region_info(redirect)
+            info["redirect_from"] = code
+            return info
         raise IndicatorError(
-            f"unknown region code {code!r}; use a 2024 wijk code such as WK036300 or a "
-            "gemeente code such as GM0363 (search the map by name)"
+            f"unknown region code {code!r}; use a 2024 wijk code such as WK059915 or a "
+            "gemeente code such as GM0599 (search the map by name)",
+            key="err_unknown_code",
+            code=code,
         )
     row = hit.iloc[0]
     return {
@@ -199,63 +251,71 @@ def region_info(code: str) -> dict[str, str]:
         "level": row["region_level"],
         "gemeente_code": row["gemeente_code"],
         "gemeente_name": row["gemeente_name"],
+        "wijk_code": row["wijk_code"],
+        "inhabitants": float(row["inhabitants"]),
     }
 
 
+def _redirect(code: str) -> str | None:
+    """The 2024 code of an earlier code that is the same area (geo.samearea), if any."""
+    t = dataset.same_area()
+    if t.empty:
+        return None
+    hit = t[(t["from_code"] == code) & t["to_code"].notna()]
+    return None if hit.empty else str(hit.sort_values("from_indeling")["to_code"].iloc[-1])
+
+
 def search(text: str, limit: int = 20) -> pd.DataFrame:
-    """Wijken and gemeenten whose name or code contains ``text`` (case-insensitive)."""
+    """Gemeenten, wijken and buurten whose name or code contains ``text`` (case-insensitive);
+    names starting with the text first, then gemeenten before wijken before buurten."""
     r = regions()
-    r = r[r["region_level"].isin(["WK", "GM"])]
+    r = r[r["region_level"].isin(["GM", "WK", "BU"])]
     t = text.strip().lower()
     if not t:
         return r.head(0)
-    hit = r[
-        r["region_name"].str.lower().str.contains(t, regex=False)
-        | r["region_code"].str.lower().str.startswith(t)
-    ]
-    starts = hit["region_name"].str.lower().str.startswith(t)
-    return hit.assign(_s=~starts).sort_values(["_s", "region_level", "region_name"]).head(limit)
+    names = r["region_name"].str.lower()
+    hit = r[names.str.contains(t, regex=False) | r["region_code"].str.lower().str.startswith(t)]
+    order = {"GM": 0, "WK": 1, "BU": 2}
+    hit = hit.assign(_s=~hit["region_name"].str.lower().str.startswith(t),
+                     _l=hit["region_level"].map(order))  # fmt: skip
+    return hit.sort_values(["_s", "_l", "region_name"]).head(limit).drop(columns=["_s", "_l"])
 
 
 def area_of(code: str) -> str | None:
     """The NPLV focus area a 2024 wijk belongs to, if any."""
-    from indicators import areas
-
     fa = areas.focus_areas()
     hit = fa.loc[fa["wijk_code"] == code, "area_name"]
     return None if hit.empty else str(hit.iloc[0])
 
 
 def area_names() -> list[str]:
-    from indicators import areas
-
-    return sorted(areas.focus_areas()["area_name"].unique())
+    return areas.area_names()
 
 
 def area_members(area: str) -> list[str]:
-    """The 2024 wijk codes of an NPLV area (from the documented, editable CSV)."""
-    from indicators import areas
-
+    """The 2024 wijk codes of an NPLV area (from the curated list in indicators/)."""
     fa = areas.focus_areas()
     codes = sorted(fa.loc[fa["area_name"] == area, "wijk_code"].unique())
     if not codes:
-        raise IndicatorError(f"unknown NPLV area {area!r}; choose one of {area_names()}")
+        raise IndicatorError(f"unknown NPLV area {area!r}; choose one of {area_names()}",
+                             key="err_area", area=area)  # fmt: skip
     return codes
 
 
-@lru_cache(maxsize=32)
-def area_centre(area: str) -> dict[str, float]:
-    """Map centre (lat/lon) of an area's wijken, from the web geometry."""
+@lru_cache(maxsize=64)
+def _centre(path: str, area: str) -> dict[str, float]:
     import json
-
-    from geo import web
+    from pathlib import Path
 
     members = set(area_members(area))
-    gj = json.loads(web.web_geojson_path("WK", 2024).read_text(encoding="utf-8"))
+    p = Path(path) / "artefacts" / "geo" / "WK_2024.geojson"
+    if not p.exists():
+        return {"lat": 52.2, "lon": 5.3}
+    gj = json.loads(p.read_text(encoding="utf-8"))
     xs: list[float] = []
     ys: list[float] = []
 
-    def walk(c: list) -> None:  # noqa: ANN001
+    def walk(c: list) -> None:
         if c and isinstance(c[0], int | float):
             xs.append(float(c[0]))
             ys.append(float(c[1]))
@@ -271,10 +331,13 @@ def area_centre(area: str) -> dict[str, float]:
     return {"lat": (min(ys) + max(ys)) / 2, "lon": (min(xs) + max(xs)) / 2}
 
 
+def area_centre(area: str) -> dict[str, float]:
+    """Map centre (lat/lon) of an area's wijken, from the store's web geometry."""
+    return _centre(_path(), area)
+
+
 def area_confidence() -> pd.DataFrame:
     """Per NPLV area: number of wijken, source and confidence of its wijk list."""
-    from indicators import areas
-
     fa = areas.focus_areas()
     return (
         fa.groupby("area_name")
@@ -291,13 +354,20 @@ def area_confidence() -> pd.DataFrame:
 def area_series(indicator: str, area: str) -> pd.DataFrame:
     """The area, the rest of its gemeente(n) and NL over time for one indicator."""
     if area not in area_names():
-        raise IndicatorError(f"unknown NPLV area {area!r}; choose one of {area_names()}")
-    return series(indicator, [f"NPLV:{area}", f"REST:{area}", dataset.NL_CODE])
+        raise IndicatorError(f"unknown NPLV area {area!r}; choose one of {area_names()}",
+                             key="err_area", area=area)  # fmt: skip
+    rows = dataset.rows(registry.get(indicator).id)
+    codes = [AREA_PREFIX + area, REST_PREFIX + area, NL_CODE]
+    out = rows[rows["region_code"].isin(codes)]
+    out = out.astype({"region_code": str, "region_name": str, "region_level": str})
+    for col in ("indicator", "unit", "source", "method", "gemeente_code"):
+        out[col] = out[col].astype(object)
+    return out.sort_values(["region_code", "year"]).reset_index(drop=True)
 
 
-def is_synthetic(df: pd.DataFrame) -> bool:
-    """True when any shown value is synthetic (the UI then shows the banner)."""
-    return bool("synthetic" in df and df.loc[df["value"].notna(), "synthetic"].any())
+def is_synthetic(df: pd.DataFrame | None = None) -> bool:
+    """True when the store being served is the synthetic demo store (the UI then shows the banner)."""
+    return store_kind() == "synthetic"
 
 
 def sources(df: pd.DataFrame) -> list[str]:
@@ -328,18 +398,23 @@ def index_defaults(kind: str) -> dict[str, float]:
     from indicators import indices
 
     if kind not in INDEX_KINDS:
-        raise IndicatorError(f"unknown index kind {kind!r}; choose one of {INDEX_KINDS}")
+        raise IndicatorError(f"unknown index kind {kind!r}; choose one of {INDEX_KINDS}",
+                             key="err_index_kind", kind=kind)  # fmt: skip
     return dict(indices.LIVEABILITY_DEFAULT if kind == "leefbaarheid" else indices.SAFETY_DEFAULT)
 
 
 @lru_cache(maxsize=16)
-def _composite(weights_text: str) -> pd.DataFrame:
+def _composite(path: str, weights_text: str) -> pd.DataFrame:
     from indicators import indices
 
     weights = indices.parse_weights(weights_text)
-    f = _frame()
+    f = pd.concat([dataset._load(path, i) for i in weights], ignore_index=True)
     f = f[f["region_level"].isin(["WK", "GM", "NL"])]
-    return indices.composite(f, weights)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return indices.composite(f, weights)
 
 
 def index_series(weights: dict[str, float], codes: list[str]) -> pd.DataFrame:
@@ -347,14 +422,65 @@ def index_series(weights: dict[str, float], codes: list[str]) -> pd.DataFrame:
     gemeente and NL, standardised against all wijken; cached per weight set."""
     from indicators import indices
 
-    res = _composite(indices.format_weights(weights))
+    res = _composite(_path(), indices.format_weights(weights))
     gms = {c if c.startswith(("GM", "NL")) else "GM" + c[2:6] for c in codes}
-    keep = [*codes, *sorted(gms - set(codes)), "NL00"]
+    keep = [*codes, *sorted(gms - set(codes)), NL_CODE]
     out = res[res["region_code"].isin(keep)].copy()
     unknown = [c for c in codes if c not in set(out["region_code"])]
     if unknown:
         raise IndicatorError(
             f"no index values for {unknown}; check the codes (2024 wijk or gemeente codes) "
-            "or pick other components"
+            "or pick other components",
+            key="err_index_codes",
+            codes=", ".join(unknown),
         )
     return out.reset_index(drop=True)
+
+
+def clear() -> None:
+    """Forget cached views (tests that rebuild a store in the same process)."""
+    for f in (_level_rows, _available, _regions, _centre, _composite):
+        f.cache_clear()
+    dataset.clear_cache()
+
+
+def coverage_matrix() -> pd.DataFrame:
+    """Indicator × year of the series: 'real' where this store holds values, else 'missing'
+    (from the store manifest; the demo store says 'synthetic')."""
+    s = __import__("settings").get()
+    v = dataset.active()
+    rep = (v.manifest.get("report") or {}).get("coverage", {})
+    years = list(range(s.first_year, s.last_year + 1))
+    word = "synthetic" if v.kind == "synthetic" else "real"
+    rows = []
+    for ind in registry.REGISTRY:
+        have = set(rep.get(ind.id, {}).get("years", []))
+        rows.append({"indicator": ind.id, **{str(y): (word if y in have else "missing")
+                                             for y in years}})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def store_facts() -> dict:
+    """What the served store is: id, kind, source, build time, parts, missing sources, unmatched."""
+    v = dataset.active()
+    m = v.manifest
+    return {
+        "id": v.id,
+        "kind": v.kind,
+        "source": m.get("source"),
+        "built_at": m.get("built_at"),
+        "parts": [
+            {k: p.get(k) for k in ("key", "table_id", "indeling", "rows", "origin", "note")}
+            for p in m.get("parts", [])
+        ],  # fmt: skip
+        "missing": m.get("missing", []),
+        "unmatched": (m.get("report") or {}).get("unmatched", {}),
+    }
+
+
+def unmatched_regions() -> pd.DataFrame:
+    """Regions of earlier indelingen with no comparable 2024 region, with the reason."""
+    t = dataset.same_area()
+    if t.empty:
+        return t
+    return t[t["method"] == "unmatched"].reset_index(drop=True)

@@ -258,7 +258,9 @@ def current(root: Path | None = None) -> Version | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise StoreError(f"the store pointer {CURRENT} is not a link ({exc.strerror}); rebuild") from exc
+        raise StoreError(
+            f"the store pointer {CURRENT} is not a link ({exc.strerror}); rebuild"
+        ) from exc
     path = (r / target).resolve()
     try:
         mtime = (path / MANIFEST).stat().st_mtime
@@ -591,7 +593,9 @@ class Builder:
         built = Version(self.path, manifest)
         problems = verify(built)
         if problems:
-            raise StoreError("the new store version failed verification: " + "; ".join(problems[:3]))
+            raise StoreError(
+                "the new store version failed verification: " + "; ".join(problems[:3])
+            )
         final = self.root / VERSIONS / self.id
         try:
             os.rename(self.path, final)

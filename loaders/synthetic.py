@@ -851,3 +851,38 @@ def load_synthetic(
         parts.append(_crime_tidy(u, shared, crime_years, int(seed)))
     out = pd.concat(parts, ignore_index=True)
     return schema.validate(out, where="synthetic generator")
+
+
+def parts(
+    years: Iterable[int] = DEFAULT_YEARS,
+    seed: int = DEFAULT_SEED,
+    shared_dir: Path | None = None,
+) -> list:
+    """The synthetic set as store parts (``origin='synthetic'``), for the demo store only.
+
+    KWB of 2012–2016 is on that year's real wijk list (indeling = the year); 2017–2024 use the
+    2024 list (indeling 2024); 47018NED is on the 2024 indeling for every year, as CBS publishes it.
+    There is no synthetic Leefbaarometer: the demo store has none.
+    """
+    from loaders.store import Part
+
+    ys = _check_years(years)
+    shared = _shared(shared_dir)
+    u = _universe(shared, int(seed))
+    out = []
+    for y in ys:
+        tid, dump = _kwb_dump(u, shared, y, int(seed))
+        t = tables.kwb(y)
+        df = _odata.kwb_to_tidy(
+            dump, tid, y, source_table=schema.SYNTHETIC_PREFIX + tid, period=t.period
+        )
+        indeling = y if (shared / "geo" / f"wijk_{y}.geojson").exists() and y <= 2016 else 2024
+        out.append(Part("kwb", y, indeling, schema.SYNTHETIC_PREFIX + tid, "synthetic", df,
+                        note=f"synthetic (seed {seed})"))  # fmt: skip
+    crime_years = [y for y in ys if y in tables.CRIME_YEARS]
+    if crime_years:
+        crime = _crime_tidy(u, shared, crime_years, int(seed))
+        for y, sub in crime.groupby("year"):
+            out.append(Part("crime", int(y), 2024, schema.SYNTHETIC_PREFIX + "47018NED",
+                            "synthetic", sub, note=f"synthetic (seed {seed})"))  # fmt: skip
+    return out

@@ -13,7 +13,7 @@ import re
 import flask
 import pandas as pd
 
-from errors import GeoError, WijkpeilError
+from errors import WijkpeilError
 from indicators import registry, views
 from pages import common
 
@@ -93,8 +93,12 @@ def render(table: pd.DataFrame, fmt: str, level: str = "WK") -> bytes:
             _metadata(table).to_excel(xw, sheet_name="metadata", index=False)
         return buf.getvalue()
     from geo import web
+    from indicators import dataset
 
-    geo = json.loads(web.web_geojson_path(level, 2024).read_text(encoding="utf-8"))
+    path = dataset.active().artefact(
+        "geo", web.file_name(level if level in ("WK", "GM") else "WK", 2024)
+    )
+    geo = json.loads(path.read_text(encoding="utf-8"))
     by_code = {f["properties"]["code"]: f["geometry"] for f in geo["features"]}
     feats = []
     for rec in table.to_dict("records"):
@@ -118,22 +122,28 @@ def register(server: flask.Flask) -> None:
 
     @server.route("/healthz")
     def healthz():  # noqa: ANN202
+        import settings as _settings
         from loaders import store
 
-        return {"status": "ok", "store": "ok" if store.exists() else "missing"}
+        ok, reason = store.health(_settings.get().serving_store_dir)
+        return {"status": "ok" if ok else "error", "store": reason}, (200 if ok else 503)
 
     @server.route("/geo/<level>/<int:year>.geojson")
     def geometry(level: str, year: int):  # noqa: ANN202
+        """The store version's prebuilt web geometry (and its prebuilt gzip copy): no writes."""
         from geo import web
+        from indicators import dataset
 
         if level not in ("WK", "GM"):
             return _bad(f"unknown level {level!r}; use WK or GM", 404)
         try:
-            path = web.web_geojson_path(level, year)
-        except GeoError as exc:
-            return _bad(str(exc), 404)
-        if "gzip" in flask.request.headers.get("Accept-Encoding", ""):
-            gz = web.gzip_path(path)  # precompressed once: ~1.5 MB -> ~0.33 MB on the wire
+            path = dataset.active().artefact("geo", web.file_name(level, year))
+        except WijkpeilError as exc:
+            return _bad(str(exc), 503)
+        if not path.exists():
+            return _bad(f"no {level} geometry for {year} in this store; the map uses 2024", 404)
+        gz = path.with_name(path.name + ".gz")
+        if "gzip" in flask.request.headers.get("Accept-Encoding", "") and gz.exists():
             resp = flask.send_file(gz, mimetype="application/geo+json", max_age=86400)
             resp.headers["Content-Encoding"] = "gzip"
             resp.headers["Vary"] = "Accept-Encoding"

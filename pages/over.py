@@ -1,4 +1,4 @@
-"""About the data: what the store holds, from its manifest (sources, years, rows, build time)."""
+"""About the data: what the store holds (from its manifest), a coverage matrix, what is missing."""
 
 from __future__ import annotations
 
@@ -6,36 +6,74 @@ import dash
 from dash import dcc, html
 
 from errors import WijkpeilError
-from loaders import build, store
+from indicators import views
 from pages import common
 from pages.i18n import lang_of
 
 dash.register_page(__name__, path="/over", title="Wijkpeil — over de data")
 
 TEXT_NL = """
-Wijkpeil leest alleen open data: CBS *Kerncijfers wijken en buurten* (KWB, 2012–2024), de politiecijfers
-*Geregistreerde misdrijven* (47018NED, CBS dataderden), de wijk- en gemeentegrenzen van CBS/PDOK en de
-*Leefbaarometer 3.0* (BZK). Zonder internet draait Wijkpeil op de echte bestanden in `../shared/data`;
-wat daar ontbreekt wordt **synthetisch** aangevuld en overal zo gemarkeerd (kolom `synthetic`, banner).
+Wijkpeil toont alleen echte open data: CBS *Kerncijfers wijken en buurten* (KWB, 2012–2024), de
+politiecijfers *Geregistreerde misdrijven* (47018NED), de grenzen van CBS/PDOK en de *Leefbaarometer 3.0*
+(BZK). Wat deze kopie niet bevat, ontbreekt: het wordt nooit aangevuld. Met internettoegang haalt
+`python -m loaders update` de rest op.
 """
 TEXT_EN = """
-Wijkpeil reads open data only: CBS *Key figures for neighbourhoods* (KWB, 2012–2024), the police table
-*Registered crime* (47018NED, CBS third-party catalog), CBS/PDOK boundaries and the *Leefbaarometer 3.0*
-(BZK). Offline it runs on the real files in `../shared/data`; what is missing there is filled with
-**synthetic** values, marked as such everywhere (column `synthetic`, banner).
+Wijkpeil shows real open data only: CBS *Key figures for neighbourhoods* (KWB, 2012–2024), the police
+table *Registered crime* (47018NED), CBS/PDOK boundaries and the *Leefbaarometer 3.0* (BZK). What this
+copy does not hold is missing: it is never filled in. With internet access `python -m loaders update`
+fetches the rest.
 """
+
+
+def _table(df, cls: str = "data-table") -> html.Table:  # noqa: ANN001
+    return html.Table(
+        [html.Thead(html.Tr([html.Th(c) for c in df.columns]))]
+        + [
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Td(
+                                str(v),
+                                className=f"cov-{v}"
+                                if v in ("real", "missing", "synthetic")
+                                else None,
+                            )
+                            for v in row
+                        ]
+                    )
+                    for row in df.itertuples(index=False)
+                ]
+            )
+        ],  # fmt: skip
+        className=cls,
+    )
 
 
 def layout(lang: str = "nl", **_: str) -> html.Div:
     lang = lang_of(lang)
     try:
-        m = store.manifest()
+        facts = views.store_facts()
+        cov = views.coverage_matrix()
+        um = views.unmatched_regions()
     except WijkpeilError as exc:
         return common.error_page(exc, lang)
+    import pandas as pd
+
+    parts = pd.DataFrame(facts["parts"])
+    missing = pd.DataFrame(facts["missing"]) if facts["missing"] else None
     return html.Div([
+        html.H1("Over de data" if lang == "nl" else "About the data"),
         dcc.Markdown(TEXT_EN if lang == "en" else TEXT_NL),
-        html.H3("Store"),
-        html.Pre(build.summary(m), id="manifest-summary"),
-        html.P(f"synthetic rows: {m.get('synthetic_rows', 0):,} of {m.get('rows', 0):,}",
-               className="synthetic-count" if m.get("synthetic_rows") else ""),
+        html.H2("Dekking" if lang == "nl" else "Coverage"),
+        html.Div(_table(cov, "data-table coverage"), className="table-scroll", id="coverage-matrix"),
+        html.H2("Bronnen in deze kopie" if lang == "nl" else "Sources in this copy"),
+        html.P(f"store {facts['id']} ({facts['kind']}), {facts['built_at']}, {facts['source']}"),
+        html.Div(_table(parts), className="table-scroll"),
+        *([html.H2("Ontbrekende bronnen" if lang == "nl" else "Missing sources"),
+           html.Div(_table(missing), className="table-scroll")] if missing is not None else []),
+        html.H2("Niet vergelijkbare wijken" if lang == "nl" else "Regions without a comparable value"),
+        html.Div(_table(um[["level", "from_indeling", "from_code", "reason"]]) if len(um) else html.P("—"),
+                 className="table-scroll", id="unmatched-regions"),
     ])  # fmt: skip
