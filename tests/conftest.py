@@ -26,6 +26,24 @@ def shared_dir() -> Path:
     return d
 
 
+@pytest.fixture(scope="session")
+def real_store(tmp_path_factory, shared_dir):  # noqa: ANN001, ANN201
+    """The real store, built once per session from ../shared/data by the pipeline (as
+    `python -m loaders build --source shared` does) into a session data folder. In-process code
+    (views, export, dataset) reads it: WIJKPEIL_DATA_DIR points there for the whole session."""
+    import pipeline
+    from indicators import views
+
+    d = tmp_path_factory.mktemp("realdata")
+    os.environ["WIJKPEIL_DATA_DIR"] = str(d)
+    os.environ.pop("WIJKPEIL_STORE_KIND", None)
+    settings.get.cache_clear()
+    views.clear()
+    version = pipeline.build("shared", progress=lambda _m: None)
+    assert version.kind == "real"
+    return version
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
