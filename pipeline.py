@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable
 
 import settings as _settings
@@ -61,19 +62,33 @@ def _bar(total: int, desc: str):  # noqa: ANN202 - tqdm bar (stderr, disabled wh
                 disable=None)  # fmt: skip
 
 
-def boundaries_for(source: str, s: _settings.Settings) -> Callable:
+def boundaries_for(source: str, s: _settings.Settings, progress: Progress = say) -> Callable:
     """Boundary callable for the artefact builders: shared files only, or files then PDOK."""
     from geo import boundaries
+
+    cache: dict[tuple[str, int], object] = {}
+
+    def load(level: str, year: int, how: str):  # noqa: ANN202 - repairs become progress lines
+        if (level, year) not in cache:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                cache[(level, year)] = boundaries.load_boundaries(
+                    level, year, source=how, settings=s
+                )
+            for w in caught:
+                progress(f"boundaries {level} {year}: {str(w.message).split(': ', 1)[-1]}")
+        return cache[(level, year)]
 
     def files_only(level: str, year: int):  # noqa: ANN202
         if boundaries.boundary_file(level, year, s.shared_dir) is None:
             return None
-        return boundaries.load_boundaries(level, year, source="files", settings=s)
+        return load(level, year, "files")
 
     def files_or_pdok(level: str, year: int):  # noqa: ANN202
         try:
-            return boundaries.load_boundaries(level, year, source="auto", settings=s)
-        except WijkpeilError:
+            return load(level, year, "auto")
+        except WijkpeilError as exc:
+            progress(f"boundaries {level} {year}: not available ({exc})")
             return None
 
     return files_only if source in ("shared", "synthetic") else files_or_pdok
@@ -144,7 +159,7 @@ def build_artefacts(
     from geo import web
     from indicators import dataset
 
-    bnd = boundaries_for(source, s)
+    bnd = boundaries_for(source, s, progress)
     report = dataset.build(b.version(), boundaries=bnd, progress=progress, settings=s)
     geo_dir = b.artefacts / "geo"
     report["geometry"] = {}

@@ -23,6 +23,7 @@ refused) and ``synthetic`` (the demo store; every part must be synthetic).
 from __future__ import annotations
 
 import contextlib
+import datetime
 import errno
 import fcntl
 import hashlib
@@ -452,7 +453,9 @@ class Builder:
         self.base = base
         self.parts: dict[str, dict] = {}
         self.missing: list[dict] = []
-        self.id = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
+        # sortable by build start (microseconds), unique (random suffix)
+        now = datetime.datetime.now(datetime.UTC)
+        self.id = now.strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:6]
         self.path: Path | None = None
         self._stack = contextlib.ExitStack()
         self.committed: Version | None = None
