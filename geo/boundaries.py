@@ -1,7 +1,7 @@
 """Boundary loaders: read CBS gemeente/wijk/buurt boundaries from any family of files into one shape.
 
 :func:`read_boundaries` reads GeoJSON, TopoJSON, GeoPackage and shapefiles (``.shp`` or zipped) and
-returns a GeoDataFrame with columns ``code`` (padding stripped, e.g. ``'WK036300'``), ``name``,
+returns a GeoDataFrame with columns ``code`` (padding stripped, e.g. ``'WK059915'``), ``name``,
 ``gemeente_code``, ``level`` ('GM'/'WK'/'BU'), ``year`` and ``geometry`` in EPSG:28992 (RD New).
 Every feature of the file is kept (features without geometry get ``None``) so counts match the file.
 

@@ -3,7 +3,7 @@
 A crosswalk is a plain :class:`pandas.DataFrame`, one row per (from wijk, to wijk) link::
 
     from_year      int     indeling year of the source wijk
-    from_code      str     'WK036300' as published in ``from_year``
+    from_code      str     'WK059915' as published in ``from_year``
     to_code        str     wijk code in ``to_year`` (<NA> for unmatched rows)
     weight         float   share of the FROM wijk assigned to the TO wijk; per matched from_code
                            the weights sum to 1 (renormalised over the land that falls inside some

@@ -455,6 +455,54 @@ def coverage(frame: pd.DataFrame, version: store.Version) -> dict:
     return out
 
 
+TREND_COLUMNS = ("indicator", "region_code", "n_years", "first_year", "last_year", "slope",
+                 "slope_low", "slope_high", "p_value", "verdict", "value_base", "value_end",
+                 "abs_change", "aligned_change")  # fmt: skip
+
+
+def trend_table(frame: pd.DataFrame, since: int) -> pd.DataFrame:
+    """Trend statistics of every series from ``since`` on, over real points only (suppressed and
+    missing values excluded): Theil–Sen slope, Mann–Kendall p and verdict, change first→last."""
+    from indicators import trends
+
+    win = frame[frame["year"] >= since]
+    if win.empty:
+        return pd.DataFrame(columns=list(TREND_COLUMNS))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ts = trends.theil_sen(win)
+        ch = trends.change(win, base_year=since)
+    out = ts.merge(ch[["indicator", "region_code", "value_base", "value_end", "abs_change",
+                       "aligned_change"]], on=["indicator", "region_code"], how="left")  # fmt: skip
+    out = out.loc[:, list(TREND_COLUMNS)]
+    for c in ("first_year", "last_year"):
+        out[c] = out[c].astype("float64")
+    return out.reset_index(drop=True)
+
+
+def coverage_matrix(version: store.Version, tables: bool = False) -> pd.DataFrame:
+    """Indicator × year of the series (2012–2024, plus earlier years the store holds): 'real' where
+    the store holds values ('synthetic' in the demo store), 'missing' elsewhere; with ``tables``
+    the cells name the source table(s) instead of 'real'."""
+    s = _settings.get()
+    rep = (version.manifest.get("report") or {}).get("coverage", {})
+    held = {y for c in rep.values() for y in c.get("years", [])}
+    years = sorted(set(range(s.first_year, s.last_year + 1)) | held)
+    word = "synthetic" if version.kind == "synthetic" else "real"
+    rows = []
+    for ind in registry.REGISTRY:
+        c = rep.get(ind.id, {})
+        have = set(c.get("years", []))
+        cells = {}
+        for y in years:
+            if y not in have:
+                cells[str(y)] = "missing"
+            else:
+                cells[str(y)] = "+".join(c.get("tables", {}).get(str(y), [])) if tables else word
+        rows.append({"indicator": ind.id, **cells})
+    return pd.DataFrame(rows)
+
+
 def _write(frame, regions, same_tables, out_dir: Path, version, s) -> dict:  # noqa: ANN001
     d = out_dir / "indicators"
     d.mkdir(parents=True, exist_ok=True)
@@ -462,6 +510,7 @@ def _write(frame, regions, same_tables, out_dir: Path, version, s) -> dict:  # n
         sub.reset_index(drop=True).to_parquet(d / f"{ind_id}.parquet", index=False,
                                               compression="zstd")  # fmt: skip
     regions.to_parquet(out_dir / "regions.parquet", index=False)
+    trend_table(frame, s.first_year).to_parquet(out_dir / "trends.parquet", index=False)
     same = (
         pd.concat(list(same_tables.values()), ignore_index=True)
         if same_tables
@@ -558,8 +607,31 @@ def frame(version: store.Version | None = None) -> pd.DataFrame:
     return pd.concat([rows(i.id, v) for i in registry.REGISTRY], ignore_index=True)
 
 
+@lru_cache(maxsize=4)
+def _trends_at(path: str) -> pd.DataFrame:
+    p = Path(path) / store.ARTEFACTS / "trends.parquet"
+    if not p.exists():
+        return pd.DataFrame(columns=list(TREND_COLUMNS)).set_index(["indicator", "region_code"])
+    return pd.read_parquet(p).set_index(["indicator", "region_code"]).sort_index()
+
+
+def trend(indicator: str, code: str, version: store.Version | None = None) -> dict | None:
+    """The precomputed trend statistics of one series (None when the series has no values)."""
+    v = version or active()
+    t = _trends_at(str(v.path))
+    try:
+        row = t.loc[(indicator, code)]
+    except KeyError:
+        return None
+    out = {}
+    for k, x in row.items():
+        x = x.item() if hasattr(x, "item") else x
+        out[k] = None if isinstance(x, float) and np.isnan(x) else x
+    return out
+
+
 def clear_cache() -> None:
-    for f in (_load, _regions_at, _same_at):
+    for f in (_load, _regions_at, _same_at, _trends_at):
         f.cache_clear()
 
 

@@ -13,8 +13,10 @@ their gemeente(n) (``REST:`` codes).
 Memory stays bounded: the table is produced one indicator at a time and CSV and Parquet are written
 as it comes. XLSX refuses more rows than Excel holds (1,048,575 data rows per sheet) with a message
 that suggests CSV or Parquet. Every file also carries the data dictionary (one row per indicator:
-id, names, unit, source tables, the years this store holds, how values are made): a sheet in XLSX,
-the file's key/value metadata in Parquet, a side file ``<name>.dictionary.csv`` beside a CSV.
+id, names, unit, source tables, the years this store holds, how values are made) and the coverage
+matrix (indicator × year: the table that filled it, or missing): sheets in XLSX, the file's
+key/value metadata in Parquet, side files ``<name>.dictionary.csv`` and ``<name>.coverage.csv``
+beside a CSV.
 CSV ``variant='excel-nl'`` is for a Dutch Excel: ``;`` separators, decimal commas, a UTF-8 BOM.
 """
 
@@ -296,6 +298,9 @@ def xlsx_bytes(table: pd.DataFrame, level: str) -> bytes:
         table.to_excel(xw, sheet_name="data", index=False)
         dictionary(sorted(set(table["indicator"]))).to_excel(xw, sheet_name="dictionary",
                                                              index=False)  # fmt: skip
+        dataset.coverage_matrix(dataset.active(), tables=True).to_excel(
+            xw, sheet_name="coverage", index=False
+        )
         facts(level, len(table)).to_excel(xw, sheet_name="about", index=False)
     return buf.getvalue()
 
@@ -316,6 +321,9 @@ def parquet_write(parts: Iterable[pd.DataFrame], target: Path | io.BytesIO, leve
                 meta = {
                     "facts": dict(facts(level, 0).itertuples(index=False, name=None)),
                     "dictionary": dictionary(ids_all).to_dict(orient="records"),
+                    "coverage": dataset.coverage_matrix(dataset.active(), tables=True).to_dict(
+                        orient="records"
+                    ),
                 }
                 schema = t.schema.with_metadata(
                     {
@@ -432,6 +440,10 @@ def export(
         _atomic(side, lambda p: p.write_bytes(b"".join(
             csv_stream([dictionary(indicator_ids)], variant))))  # fmt: skip
         summary["dictionary"] = str(side)
+        cov = out.with_name(out.stem + ".coverage.csv")
+        matrix = dataset.coverage_matrix(dataset.active(), tables=True)
+        _atomic(cov, lambda p: p.write_bytes(b"".join(csv_stream([matrix], variant))))
+        summary["coverage"] = str(cov)
     elif fmt == "parquet":
         _atomic(out, lambda p: summary.__setitem__("rows", parquet_write(parts, p, level)))
     else:

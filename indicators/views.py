@@ -171,6 +171,14 @@ def series(indicator: str, codes: list[str]) -> pd.DataFrame:
     return out.sort_values(["region_code", "year"]).reset_index(drop=True)
 
 
+def trend(indicator: str, code: str) -> dict | None:
+    """Trend statistics of one series since 2012 (real points only): n_years, first/last year,
+    slope (Theil–Sen, units per year), p_value (Mann–Kendall), verdict ('improving', 'declining',
+    'no clear trend', 'too few years', or for neutral indicators 'increasing'/'decreasing'),
+    value_base, value_end, abs_change, aligned_change (positive = better). None: no values."""
+    return dataset.trend(registry.get(indicator).id, code)
+
+
 def benchmarks(indicator: str, code: str) -> pd.DataFrame:
     """The region's series with its gemeente and NL (and its NPLV area when it is in one)."""
     region = region_info(code)
@@ -445,19 +453,9 @@ def clear() -> None:
 
 
 def coverage_matrix() -> pd.DataFrame:
-    """Indicator × year of the series: 'real' where this store holds values, else 'missing'
-    (from the store manifest; the demo store says 'synthetic')."""
-    s = __import__("settings").get()
-    v = dataset.active()
-    rep = (v.manifest.get("report") or {}).get("coverage", {})
-    years = list(range(s.first_year, s.last_year + 1))
-    word = "synthetic" if v.kind == "synthetic" else "real"
-    rows = []
-    for ind in registry.REGISTRY:
-        have = set(rep.get(ind.id, {}).get("years", []))
-        rows.append({"indicator": ind.id, **{str(y): (word if y in have else "missing")
-                                             for y in years}})  # fmt: skip
-    return pd.DataFrame(rows)
+    """Indicator × year: 'real' where this store holds values, else 'missing' (see
+    :func:`indicators.dataset.coverage_matrix`)."""
+    return dataset.coverage_matrix(dataset.active())
 
 
 def store_facts() -> dict:

@@ -78,7 +78,7 @@ def stem(key: str) -> str:
 
 
 def strip_code(code: object) -> str:
-    """'WK036300  ' -> 'WK036300'; 'NL01  ' -> 'NL00' is NOT done: only whitespace is stripped."""
+    """'WK059915  ' -> 'WK059915'; 'NL01  ' -> 'NL00' is NOT done: only whitespace is stripped."""
     return str(code).strip()
 
 

@@ -3,7 +3,7 @@
 One row is one published value::
 
     year          int     reference year (KWB year, crime year, Leefbaarometer year)
-    region_code   str     CBS code without padding: 'NL00', 'GM0363', 'WK036300', 'BU03630000'
+    region_code   str     CBS code without padding: 'NL00', 'GM0363', 'WK059915', 'BU05991571'
     region_level  str     'NL' | 'GM' | 'WK' | 'BU'
     region_name   str     name as published that year
     gemeente_code str     'GM0363' (NL row: 'NL00')
@@ -53,7 +53,7 @@ def is_synthetic(source_table: pd.Series) -> pd.Series:
 
 
 def level_of(code: str) -> str:
-    """'WK036300' -> 'WK'. Raises InputError for a code of no known level."""
+    """'WK059915' -> 'WK'. Raises InputError for a code of no known level."""
     prefix = str(code).strip()[:2].upper()
     if prefix not in LEVELS:
         raise InputError(

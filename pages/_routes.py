@@ -179,7 +179,7 @@ def register(server: flask.Flask) -> None:
                 level = "WK"
                 codes = common.parse_codes(args.get("regions"))
                 if not codes:
-                    raise WijkpeilError("no regions given; use regions=WK036300,GM0363")
+                    raise WijkpeilError("no regions given; use regions=WK059915,GM0599")
                 df = views.series(indicator, codes)
                 name = f"wijkpeil-{indicator}-{'-'.join(c.replace(':', '_') for c in codes)}"
             df = df.assign(indicator=indicator)

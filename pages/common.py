@@ -35,7 +35,7 @@ def parse_codes(text: str | None, limit: int = MAX_CODES) -> list[str]:
     bad = [c for c in codes if not CODE_RE.match(c)]
     if bad:
         raise WijkpeilError(
-            f"malformed region code(s) {bad[:3]}; use codes such as WK036300 or GM0363"
+            f"malformed region code(s) {bad[:3]}; use codes such as WK059915 or GM0599"
         )
     return list(dict.fromkeys(codes))
 
