@@ -553,7 +553,7 @@ def active(settings: _settings.Settings | None = None) -> store.Version:
 def _load(path: str, indicator: str) -> pd.DataFrame:
     p = Path(path) / store.ARTEFACTS / "indicators" / f"{indicator}.parquet"
     if not p.exists():
-        return pd.DataFrame({c: [] for c in FRAME_COLUMNS})
+        return _finish(compute._empty_frame())
     try:
         df = pd.read_parquet(p)
     except (OSError, ValueError) as exc:
@@ -604,7 +604,8 @@ def same_area(version: store.Version | None = None) -> pd.DataFrame:
 def frame(version: store.Version | None = None) -> pd.DataFrame:
     """All indicators at once (CLI and tests; the pages read one indicator at a time)."""
     v = version or active()
-    return pd.concat([rows(i.id, v) for i in registry.REGISTRY], ignore_index=True)
+    parts = [r for r in (rows(i.id, v) for i in registry.REGISTRY) if len(r)]
+    return pd.concat(parts, ignore_index=True) if parts else _finish(compute._empty_frame())
 
 
 @lru_cache(maxsize=4)

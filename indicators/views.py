@@ -416,7 +416,14 @@ def _composite(path: str, weights_text: str) -> pd.DataFrame:
     from indicators import indices
 
     weights = indices.parse_weights(weights_text)
-    f = pd.concat([dataset._load(path, i) for i in weights], ignore_index=True)
+    parts = [r for r in (dataset._load(path, i) for i in weights) if len(r)]
+    if not parts:
+        raise IndicatorError(
+            "this store holds no values for any component of these weights; choose other "
+            "components (see /over for what the store holds)",
+            key="err_index_no_data",
+        )
+    f = pd.concat(parts, ignore_index=True)
     f = f[f["region_level"].isin(["WK", "GM", "NL"])]
     import warnings
 
