@@ -4,10 +4,11 @@ one year (its *indeling*) be shown for a region of the target indeling (2024)?
 Only when the region is the same area. The evidence, best first:
 
 ``boundaries``
-    Boundary files of both years exist (shared files or PDOK): the region maps onto exactly one
-    target region and covers at least 90% of its core (:func:`geo.crosswalk._geometry_crosswalk`,
-    generalised boundaries compared on cores shrunk by 200 m). A different code for the same area
-    (``recoded``) counts too. Split or merged regions are *not* the same area.
+    Boundary files of both years exist (shared files or PDOK): at least 90% of the region lies in
+    one target region and it covers at least 90% of that target (both measured on the cores of the
+    generalised boundaries, shrunk by 200 m, :func:`geo.crosswalk._geometry_crosswalk`). A
+    different code for the same area (``recoded``) counts too. Split or merged regions are *not*
+    the same area.
 ``buurten``
     No boundaries for that year (wijken and gemeenten): the region has the same code in both years,
     holds exactly the same buurt codes, and its inhabitants agree (see :data:`TOLERANCE`). In the
@@ -38,6 +39,7 @@ import pandas as pd
 from errors import GeoError
 from geo import crosswalk
 
+SAME_SHARE = 0.90
 TOLERANCE = 0.25
 SLACK = 100.0
 COLUMNS = ("level", "from_indeling", "from_code", "to_code", "method", "reason")
@@ -87,18 +89,21 @@ def by_boundaries(
         weights=None, weight_column="population",
     )  # fmt: skip
     rows = []
-    for code, sub in cw.groupby("from_code", sort=True):
-        m = set(sub["method"])
-        if m <= {"exact", "recoded"} and len(sub) == 1:
-            method = "boundaries" if m == {"exact"} else "recoded"
-            rows.append((level, from_year, code, sub["to_code"].iloc[0], method, ""))
-        elif "code-identity" in m or "unmatched" in m:
+    matched = cw[cw["to_code"].notna()].sort_values("weight", ascending=False, kind="stable")
+    top = matched.drop_duplicates("from_code").set_index("from_code")
+    for code in sorted(set(cw["from_code"].astype(str))):
+        if code not in top.index:
             rows.append((level, from_year, code, None, "unmatched",
                          "no boundary of this region in one of the two years"))  # fmt: skip
+            continue
+        r = top.loc[code]
+        if r["weight"] >= SAME_SHARE and r["to_coverage"] >= SAME_SHARE:
+            method = "boundaries" if r["to_code"] == code else "recoded"
+            rows.append((level, from_year, code, r["to_code"], method, ""))
         else:
-            targets = ", ".join(sorted(sub["to_code"].dropna().astype(str))[:4])
+            targets = matched.loc[matched["from_code"] == code, "to_code"].astype(str)
             rows.append((level, from_year, code, None, "unmatched",
-                         f"boundaries changed (now part of {targets})"))  # fmt: skip
+                         f"boundaries changed (now in {', '.join(sorted(targets)[:4])})"))  # fmt: skip
     return _frame(rows)
 
 
