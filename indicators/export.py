@@ -163,21 +163,32 @@ def region_filter(level: str, codes: Iterable[str] | None) -> set[str] | None:
 
 
 def chunks(
-    level: str,
+    level: str | None,
     indicator_ids: Iterable[str] | str | None = None,
     years: Iterable[int] | None = None,
     regions: Iterable[str] | None = None,
+    *,
+    codes: Iterable[str] | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """The export table, one indicator at a time (only indicators with rows at this level)."""
-    _check(level)
+    """The export table, one indicator at a time (only indicators with rows in the selection).
+
+    ``level`` with an optional ``regions`` selection (see :func:`region_filter`), or ``level=None``
+    with exact ``codes`` of any level (a chart's lines: wijken, gemeente, NL, NPLV:/REST: sets).
+    """
+    if level is not None:
+        _check(level)
     inds = registry.resolve(indicator_ids)
     ys = None if years is None else {int(y) for y in years}
-    keep = region_filter(level, regions)
-    levels = set(LEVELS[level])
+    keep = region_filter(level, regions) if level is not None else set(codes or ())
+    levels = set(LEVELS[level]) if level is not None else None
     v = dataset.active()
     for ind in inds:
         rows = dataset.rows(ind.id, v)
-        sel = rows["region_level"].isin(levels)
+        sel = (
+            rows["region_level"].isin(levels)
+            if levels is not None
+            else rows["region_code"].isin(keep)
+        )
         if ys is not None:
             sel &= rows["year"].isin(ys)
         if keep is not None:
@@ -344,13 +355,15 @@ def parquet_write(parts: Iterable[pd.DataFrame], target: Path | io.BytesIO, leve
     return n
 
 
-def geojson_bytes(table: pd.DataFrame, level: str) -> bytes:
-    """GeoJSON of one year: each row a feature with the region's web geometry (2024 indeling).
+def geojson_bytes(table: pd.DataFrame, level: str, *, one_year: bool = True) -> bytes:
+    """GeoJSON: each row a feature with the region's web geometry (2024 indeling).
 
     Wijk and gemeente rows get their own shape, NPLV areas and rest-of-gemeente the union of their
-    wijken; rows without a shape (buurten, NL) keep ``geometry: null`` so every row is there."""
+    wijken; rows without a shape (buurten, NL) keep ``geometry: null`` so every row is there.
+    ``one_year`` (exports of whole levels) refuses tables of several years: every row repeats its
+    region's shape, so a multi-year national table would be gigabytes; a chart's lines are small."""
     years = sorted(int(y) for y in table["year"].unique())
-    if len(years) != 1:
+    if one_year and len(years) != 1:
         raise IndicatorError(
             f"GeoJSON holds one year; this selection has {years}: choose one year",
             key="err_geojson_years", years=", ".join(map(str, years)),
@@ -362,11 +375,13 @@ def geojson_bytes(table: pd.DataFrame, level: str) -> bytes:
         if p.exists():
             for f in json.loads(p.read_text(encoding="utf-8"))["features"]:
                 shapes[f["properties"]["code"]] = f["geometry"]
-    if level == "area":
+    if (table["region_code"].str.contains(":")).any():
         import shapely.geometry
         from shapely.ops import unary_union
 
         for code in table["region_code"].unique():
+            if ":" not in code:
+                continue
             name = code.split(":", 1)[1]
             fa = areas.focus_areas()
             members = list(fa.loc[fa["area_name"] == name, "wijk_code"])

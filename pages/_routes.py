@@ -1,20 +1,20 @@
-"""Plain Flask routes of the app: web geometry, data downloads, health check, request limits.
+"""Plain Flask routes of the app: web geometry and data downloads (read-only, prebuilt data).
 
 Downloads never build a path from user input: the parameters are validated against the registry and
-the dataset, and the file is produced in memory. Bad parameters give a 400 with the reason.
+the dataset, and the file comes from the one export shape (:mod:`indicators.export`); CSV streams.
+Bad parameters give a 400 with the reason.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import re
 
 import flask
 import pandas as pd
 
-from errors import WijkpeilError
-from indicators import registry, views
+from errors import InputError, WijkpeilError
+from indicators import export, registry, views
 from pages import common
 
 MAX_QUERY = 2048
@@ -23,91 +23,14 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "geojson": "application/geo+json",
+    "parquet": "application/vnd.apache.parquet",
 }
-LICENCE = "CBS open data: CC BY 4.0 (bron: CBS); Leefbaarometer 3.0: CC0 (BZK)"
+#: XLSX is built in memory (openpyxl): larger selections go to CSV/Parquet, which stream.
+MAX_XLSX_ROWS = 100_000
 
 
 def _bad(message: str, status: int = 400) -> flask.Response:
     return flask.Response(f"{message}\n", status=status, mimetype="text/plain")
-
-
-def export_table(df: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
-    """The tidy download table of shown values: units, sources, flags (synthetic loud and clear)."""
-    ind_names = {i.id: registry.name(i, lang) for i in registry.REGISTRY}
-    out = pd.DataFrame(
-        {
-            "indicator": df["indicator"].astype(str),
-            "indicator_name": df["indicator"].astype(str).map(ind_names),
-            "year": df["year"].astype(int),
-            "region_code": df["region_code"].astype(str),
-            "region_name": df["region_name"].astype(str),
-            "region_level": df["region_level"].astype(str),
-            "gemeente_code": df["gemeente_code"].astype(str),
-            "value": df["value"].astype("float64"),
-            "unit": df["unit"].astype(str),
-            "source": df["source"].astype(str),
-            "method": df["method"].astype(str),
-            "coverage": df["coverage"].astype("float64"),
-            "synthetic": df["synthetic"].astype(bool),
-            "suppressed": df["suppressed"].astype(bool),
-        }
-    )
-    return out.sort_values(["indicator", "region_level", "region_code", "year"]).reset_index(
-        drop=True
-    )
-
-
-def _metadata(table: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    if table["synthetic"].any():
-        rows.append(
-            ("WARNING", "contains SYNTHETIC values (column synthetic = True): not real CBS figures")
-        )
-    for ind_id in table["indicator"].unique():
-        ind = registry.get(ind_id)
-        rows += [
-            (f"{ind.id}.name_nl", ind.name_nl),
-            (f"{ind.id}.name_en", ind.name_en),
-            (f"{ind.id}.unit", ind.unit),
-            (f"{ind.id}.formula", ind.formula),
-            (f"{ind.id}.polarity", "higher is better" if ind.polarity > 0 else "higher is worse"),
-        ]
-    rows += [("sources", ", ".join(sorted(table["source"].unique()))), ("licence", LICENCE)]
-    try:
-        from loaders import store
-
-        rows.append(("store_built_at", str(store.manifest().get("built_at"))))
-    except WijkpeilError as exc:
-        rows.append(("store_built_at", f"unknown ({exc})"))
-    return pd.DataFrame(rows, columns=["key", "value"])
-
-
-def render(table: pd.DataFrame, fmt: str, level: str = "WK") -> bytes:
-    """Serialise a download table: CSV, XLSX (+ metadata sheet) or GeoJSON (web geometry)."""
-    if fmt == "csv":
-        return table.to_csv(index=False).encode("utf-8")
-    if fmt == "xlsx":
-        buf = io.BytesIO()
-        with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-            table.to_excel(xw, sheet_name="data", index=False)
-            _metadata(table).to_excel(xw, sheet_name="metadata", index=False)
-        return buf.getvalue()
-    from geo import web
-    from indicators import dataset
-
-    path = dataset.active().artefact(
-        "geo", web.file_name(level if level in ("WK", "GM") else "WK", 2024)
-    )
-    geo = json.loads(path.read_text(encoding="utf-8"))
-    by_code = {f["properties"]["code"]: f["geometry"] for f in geo["features"]}
-    feats = []
-    for rec in table.to_dict("records"):
-        geom = by_code.get(rec["region_code"])
-        if geom is None:
-            continue
-        props = {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
-        feats.append({"type": "Feature", "properties": props, "geometry": geom})
-    return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False).encode()
 
 
 def register(server: flask.Flask) -> None:
@@ -157,33 +80,50 @@ def register(server: flask.Flask) -> None:
 
     @server.route("/download/<view>.<fmt>")
     def download(view: str, fmt: str):  # noqa: ANN202
+        """The data of what is shown, in the one export shape (indicators.export): ``map`` (one
+        indicator, year and level), ``series`` (the lines of a chart: any codes incl. NPLV:/REST:),
+        ``bulk`` (level, indicators, years, region set) and ``dictionary`` (indicator metadata)."""
         args = flask.request.args
         if fmt not in FORMATS:
             return _bad(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", 404)
-        if view not in ("map", "series"):
-            return _bad(f"unknown download {view!r}; use map or series", 404)
-        lang = "en" if args.get("lang") == "en" else "nl"
+        if view not in ("map", "series", "bulk", "dictionary"):
+            return _bad(f"unknown download {view!r}; use map, series, bulk or dictionary", 404)
+        variant = args.get("variant", "standard")
         try:
-            indicator = args.get("indicator", "")
-            registry.get(indicator)
-            if view == "map":
+            if view == "dictionary":
+                parts, level, name = [export.dictionary()], "wijk", "wijkpeil-dictionary"
+                if fmt not in ("csv", "xlsx"):
+                    raise InputError("the dictionary is available as csv or xlsx")
+            elif view == "map":
+                indicator = args.get("indicator", "")
+                registry.get(indicator)
                 level = args.get("level", "WK")
                 if level not in views.LEVELS:
-                    raise WijkpeilError(f"unknown level {level!r}; use WK or GM")
+                    raise InputError(f"unknown level {level!r}; use WK or GM", key="err_level",
+                                     level=level)  # fmt: skip
                 year = common.parse_year(args.get("year"), indicator, level)
-                shown = views.map_values(indicator, year, level)
-                df = views.series(indicator, shown["code"].tolist())
-                df = df[df["year"] == year]
+                level = {"WK": "wijk", "GM": "gemeente"}[level]
+                parts = export.chunks(level, [indicator], [year])
                 name = f"wijkpeil-{indicator}-{level}-{year}"
-            else:
-                level = "WK"
-                codes = common.parse_codes(args.get("regions"))
+            elif view == "series":
+                indicator = args.get("indicator", "")
+                registry.get(indicator)
+                codes = common.parse_codes(args.get("regions"), limit=12)
                 if not codes:
-                    raise WijkpeilError("no regions given; use regions=WK059915,GM0599")
-                df = views.series(indicator, codes)
+                    raise InputError("no regions given; use regions=WK059915,GM0599",
+                                     key="err_no_regions")  # fmt: skip
+                views.series(indicator, codes)  # unknown codes: a clear 400
+                level = "area" if any(":" in c for c in codes) else "wijk"
+                parts = export.chunks(None, [indicator], codes=codes)
                 name = f"wijkpeil-{indicator}-{'-'.join(c.replace(':', '_') for c in codes)}"
-            df = df.assign(indicator=indicator)
-            body = render(export_table(df, lang), fmt, level)
+            else:
+                level = args.get("level", "wijk")
+                ids = args.get("indicators") or None
+                years = export.parse_years(args.get("years"))
+                regions = [c for c in (args.get("regions") or "").split(",") if c.strip()] or None
+                parts = export.chunks(level, ids, years, regions)
+                name = f"wijkpeil-{level}"
+            body = _render(parts, fmt, level, variant, one_year=view != "series")
         except WijkpeilError as exc:
             return _bad(str(exc))
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:120]
@@ -192,3 +132,34 @@ def register(server: flask.Flask) -> None:
             mimetype=FORMATS[fmt],
             headers={"Content-Disposition": f'attachment; filename="{safe}.{fmt}"'},
         )
+
+
+def _render(parts, fmt: str, level: str, variant: str, one_year: bool = True):  # noqa: ANN001, ANN202
+    """Bytes (or a stream of bytes for CSV) of an export in ``fmt``; errors before any byte."""
+    import itertools
+
+    if variant not in export.VARIANTS:
+        raise InputError(f"unknown variant {variant!r}; use one of {', '.join(export.VARIANTS)}",
+                         key="err_variant", variant=variant)  # fmt: skip
+    parts = iter(parts)
+    first = next(parts, None)
+    if first is None:
+        raise InputError("no values for this selection; choose other indicators, years or regions",
+                         key="err_export_empty", level=level)  # fmt: skip
+    parts = itertools.chain([first], parts)
+    if fmt == "csv":
+        return flask.stream_with_context(export.csv_stream(parts, variant))
+    if fmt == "parquet":
+        buf = io.BytesIO()
+        export.parquet_write(parts, buf, level)
+        return buf.getvalue()
+    table = pd.concat(list(parts), ignore_index=True)
+    if fmt == "xlsx":
+        if len(table) > MAX_XLSX_ROWS:
+            raise InputError(
+                f"{len(table):,} rows are too many for an Excel download here "
+                f"({MAX_XLSX_ROWS:,} at most); choose fewer indicators, years or regions, or use "
+                "CSV or Parquet", key="err_xlsx_rows", rows=len(table),
+            )  # fmt: skip
+        return export.xlsx_bytes(table, level)
+    return export.geojson_bytes(table, level, one_year=one_year)
