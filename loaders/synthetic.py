@@ -833,23 +833,8 @@ def load_synthetic(
     seed: int = DEFAULT_SEED,
     shared_dir: Path | None = None,
 ) -> pd.DataFrame:
-    """The synthetic set as the tidy table (every ``source_table`` starts with ``synthetic:``)."""
-    ys = _check_years(years)
-    shared = _shared(shared_dir)
-    u = _universe(shared, int(seed))
-    parts = []
-    for y in ys:
-        tid, dump = _kwb_dump(u, shared, y, int(seed))
-        t = tables.kwb(y)
-        parts.append(
-            _odata.kwb_to_tidy(
-                dump, tid, y, source_table=schema.SYNTHETIC_PREFIX + tid, period=t.period
-            )
-        )
-    crime_years = [y for y in ys if y in tables.CRIME_YEARS]
-    if crime_years:
-        parts.append(_crime_tidy(u, shared, crime_years, int(seed)))
-    out = pd.concat(parts, ignore_index=True)
+    """The synthetic set as one tidy table (every ``source_table`` starts with ``synthetic:``)."""
+    out = pd.concat([p.frame for p in parts(years, seed, shared_dir)], ignore_index=True)
     return schema.validate(out, where="synthetic generator")
 
 
