@@ -611,9 +611,7 @@ class _Handler(BaseHTTPRequestHandler):
         fields = _fields(ent)
         flt = query.get("$filter") or ""
         sel = [c.strip() for c in query["$select"].split(",")] if query.get("$select") else None
-        unknown = sorted(
-            ((filter_fields(flt) if flt else set()) | set(sel or [])) - fields
-        )
+        unknown = sorted(((filter_fields(flt) if flt else set()) | set(sel or [])) - fields)
         if unknown:
             return 400, error_body(
                 f"No property '{unknown[0]}' exists in type 'Cbs.OData.{entity}' at position 0."
@@ -835,7 +833,9 @@ def kwb_table(
     tid = KWB_IDS[year]
     props = kwb_properties(year, shared_dir, region_dim)
     geo = next(p["Key"] for p in props if p["Type"] == "GeoDetail")
-    regions = pick_regions(region_records(shared_dir), gemeenten)
+    # KWB has no "crime without a known place" codes (GM0000 etc. exist only in 47018NED)
+    regions = [r for r in pick_regions(region_records(shared_dir), gemeenten)
+               if str(r["Key"])[2:6] != "0000"]  # fmt: skip
     titles = {str(r["Key"]).strip(): str(r.get("Title") or "") for r in regions}
     topics = [p for p in props if p["Type"] == "Topic"]
     types = {p["Key"]: p.get("Datatype") for p in topics}
