@@ -198,6 +198,12 @@ class Client:
             raise _Transient(
                 f"timeout after {self.s.http_timeout:.0f} s ({type(exc).__name__})"
             ) from exc
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            self.stats.count("cut")
+            raise _Transient(f"body cut short ({type(exc).__name__})") from exc
         except requests.ConnectionError as exc:
             self.stats.count("connection")
             raise _Transient(f"connection failed ({type(exc).__name__}: {str(exc)[:120]})") from exc

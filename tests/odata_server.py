@@ -548,8 +548,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         page = skip // max(1, srv.page_size)
         fault = srv._fault_for(table, entity, page, query)
-        if fault is not None and fault.kind == "stall":
+        if fault is not None and fault.kind == "stall":  # a hung server: no answer at all
+            srv._log(Hit(self.path, table, entity, page, query, "stall"))
             time.sleep(fault.seconds)
+            self._rst()
+            return
         if fault is not None and fault.kind == "reset":
             srv._log(Hit(self.path, table, entity, page, query, "reset"))
             self._rst()
