@@ -30,27 +30,37 @@ class Settings:
     shared_dir: Path = field(
         default_factory=lambda: Path(_env("shared_dir", str(REPO_ROOT.parent / "shared" / "data")))
     )
-    #: CBS OData catalog host for the open tables (KWB).
+    # ---- online sources (loaders/online.py, loaders/_http.py, geo/_pdok.py) -------------------
+    #: CBS OData v3 catalog host for the open tables (KWB), without scheme.
     cbs_catalog: str = field(default_factory=lambda: _env("cbs_catalog", "opendata.cbs.nl"))
     #: CBS OData catalog host for third-party tables (police, 47018NED).
     police_catalog: str = field(default_factory=lambda: _env("police_catalog", "dataderden.cbs.nl"))
-    #: Use https for the catalogs (False only for the local test server).
+    #: Use https for the catalogs (False only for the local test servers).
     use_https: bool = field(
         default_factory=lambda: _env("use_https", "1") not in ("0", "false", "no")
     )
-    #: PDOK base URL for the CBS wijken-en-buurten boundary services.
+    #: PDOK base URL (OGC API Features of CBS gebiedsindelingen and wijken-en-buurten).
     pdok_url: str = field(default_factory=lambda: _env("pdok_url", "https://api.pdok.nl"))
-    #: Leefbaarometer open-data download URL (wijk scores CSV).
+    #: Leefbaarometer 3.0 open-data download (zip with the wijk scores CSV, CC0), as linked from
+    #: leefbaarometer.nl ("Open data"); see loaders/online.py for the sources of this address.
     lbm_url: str = field(
         default_factory=lambda: _env(
             "lbm_url",
-            "https://www.leefbaarometer.nl/resources/leefbaarometer-3.0-wijk-scores.csv",
+            "https://www.leefbaarometer.nl/resources/open-data-leefbaarometer-meting-2024.zip",
         )
     )
-    #: HTTP attempts per request (CBS drops connections) and base backoff in seconds.
-    http_retries: int = field(default_factory=lambda: int(_env("http_retries", "4")))
-    http_backoff: float = field(default_factory=lambda: float(_env("http_backoff", "1.0")))
+    #: HTTP: attempts per request, first backoff (s), longest single wait (s), total waiting
+    #: allowed per request (s; retries stop when the next wait would exceed it), timeout (s).
+    #: Waits grow exponentially with full jitter; a Retry-After header (429/503) is honoured.
+    http_retries: int = field(default_factory=lambda: int(_env("http_retries", "10")))
+    http_backoff: float = field(default_factory=lambda: float(_env("http_backoff", "2.0")))
+    http_backoff_cap: float = field(default_factory=lambda: float(_env("http_backoff_cap", "120")))
+    http_retry_budget: float = field(
+        default_factory=lambda: float(_env("http_retry_budget", "900"))
+    )
     http_timeout: float = field(default_factory=lambda: float(_env("http_timeout", "60")))
+    #: Progress bars for downloads: 'auto' (when stderr is a terminal), 'on' or 'off'.
+    progress_bars: str = field(default_factory=lambda: _env("progress_bars", "auto"))
     #: First and last year of the series.
     first_year: int = 2012
     last_year: int = 2024

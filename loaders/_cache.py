@@ -1,183 +1,160 @@
-"""Raw-download cache and retry plumbing for the online CBS loader.
+"""Raw-download cache of the online loaders: one folder per request, one file per page.
 
-Cache layout (the folder layout ``cbsodata.download_data(dir=...)`` uses, one JSON file per
-metadata table)::
+Layout::
 
-    <settings.cache_dir>/cbs/<TABLE>-<sha256[:12] of (catalog, table id, filters)>/
-        TableInfos.json  DataProperties.json  TypedDataSet.json  WijkenEnBuurten.json  ...
-        _complete.json   marker: row count per metadata table, URL, filters, time — written last
+    <settings.cache_dir>/<source>/<name>-<sha256[:16] of the request>/
+        request.json        what was asked (URL, parameters): written first, for humans
+        page-000000.json    the body of page 0 exactly as received (decoded from gzip)
+        page-000001.json    ...
+        _complete.json      marker: pages, records, finished_at — written LAST
 
-A table folder only ever appears complete: it is written in a temporary sibling folder and renamed
-into place (``os.replace``) after every file and the marker are on disk. A folder without marker,
-with a file that is not valid JSON, or with a row count that differs from the marker is *corrupt*
-(:class:`CorruptCache`); the loader warns and downloads again.
+* The key is a hash of everything that changes the answer (host, path, $select, $filter,
+  $format, year), so a different request never reads another's pages.
+* A page is written to ``page-N.json.tmp`` and renamed into place (``os.replace``) only after its
+  body parsed as a complete page; a failed or cut-off response is never on disk.
+* A folder without marker is a download in progress or killed: :meth:`PagedDownload.resume_point`
+  returns the number of good pages and the next-page URL stored in the last one, so the
+  download continues with the page after the last good one. A page file that does not parse
+  (disk trouble, a foreign edit) and every page after it are deleted and fetched again.
+* A folder with a marker is complete and is read page by page (one page in memory at a time).
+
+The marker-last rule and atomic renames mean a kill at any moment leaves either whole pages or
+nothing; no partial page is ever read as data.
 """
 
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import os
 import shutil
-import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
-
-import requests
 
 MARKER = "_complete.json"
-_T = TypeVar("_T")
+REQUEST = "request.json"
+_PAGE = "page-{:06d}.json"
 
 
 class CorruptCache(Exception):
-    """A cached table folder exists but is incomplete or unreadable (internal signal)."""
+    """A cached file exists but is unreadable (internal signal; the loader fetches it again)."""
 
-    def __init__(self, path: Path, reason: str) -> None:
+    def __init__(self, path: Path | str, reason: str) -> None:
         super().__init__(f"cached file {path} is corrupt: {reason}")
         self.path = path
         self.reason = reason
 
 
-def cache_key(catalog: str, table_id: str, filters: str | None) -> str:
-    """Folder name of one request: ``<TABLE>-<12 hex of sha256(catalog, table, filters)>``."""
-    payload = json.dumps([catalog, table_id, filters or ""], ensure_ascii=True)
-    return f"{table_id}-{hashlib.sha256(payload.encode()).hexdigest()[:12]}"
+def request_key(*parts: object) -> str:
+    """16 hex characters of sha256 over the JSON of ``parts`` (stable across runs)."""
+    payload = json.dumps([str(p) if p is not None else "" for p in parts], ensure_ascii=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def read_table(folder: Path) -> dict[str, list[dict]] | None:
-    """The cached dump in ``folder``; None when nothing is cached; CorruptCache when it is broken."""
-    if not folder.exists():
-        return None
-    marker = folder / MARKER
-    if not marker.is_file():
-        raise CorruptCache(marker, "the completion marker is missing (download was interrupted?)")
-    try:
-        meta = json.loads(marker.read_text(encoding="utf-8"))
-        rows = dict(meta["rows"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise CorruptCache(marker, f"unreadable marker ({exc})") from exc
-    dump: dict[str, list[dict]] = {}
-    for name, n in rows.items():
-        path = folder / f"{name}.json"
-        try:
-            recs = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise CorruptCache(path, "file listed in the marker is missing") from exc
-        except (OSError, ValueError) as exc:
-            raise CorruptCache(path, f"not valid JSON ({exc})") from exc
-        if not isinstance(recs, list):
-            raise CorruptCache(path, f"expected a list of records, found {type(recs).__name__}")
-        if len(recs) != int(n):
-            raise CorruptCache(path, f"{len(recs)} records, the marker says {n}")
-        dump[name] = recs
-    return dump
-
-
-def _write_json(path: Path, obj: object) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, ensure_ascii=False)
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
+    os.replace(tmp, path)
 
 
-def write_table(folder: Path, dump: Mapping[str, list[dict]], info: Mapping[str, object]) -> Path:
-    """Write ``dump`` to ``folder`` atomically (temp folder, marker last, rename). Returns folder.
+class PagedDownload:
+    """The cache folder of one paged request.
 
-    An existing (corrupt) folder is replaced. If another process completed the same folder in the
-    meantime, its copy is kept and ours discarded.
+    ``parse(body) -> (records, next_url)`` turns a page body into its records and the URL of the
+    next page (None on the last page); it raises ValueError/KeyError for a body that is not a
+    complete page.
     """
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{folder.name}-", dir=folder.parent))
-    old: Path | None = None
-    try:
-        for name, recs in dump.items():
-            _write_json(tmp / f"{name}.json", list(recs))
-        marker = dict(info)
-        marker["rows"] = {name: len(recs) for name, recs in dump.items()}
-        marker["written_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        _write_json(tmp / MARKER, marker)
-        if folder.exists():
-            old = folder.parent / f".old-{folder.name}-{os.getpid()}-{time.monotonic_ns()}"
-            os.replace(folder, old)
+
+    def __init__(
+        self,
+        root: Path,
+        name: str,
+        key: str,
+        parse: Callable[[bytes], tuple[list, str | None]],
+    ) -> None:
+        self.folder = Path(root) / f"{name}-{key}"
+        self.parse = parse
+
+    # state
+    @property
+    def complete(self) -> bool:
+        return (self.folder / MARKER).is_file()
+
+    def marker(self) -> dict:
         try:
-            os.replace(tmp, folder)
-        except OSError:
-            # A concurrent writer won the race; keep its complete copy.
-            if not (folder / MARKER).is_file():
-                raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and old.exists():
-            shutil.rmtree(old, ignore_errors=True)
-    return folder
+            return json.loads((self.folder / MARKER).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CorruptCache(self.folder / MARKER, f"unreadable marker ({exc})") from exc
 
+    def page_path(self, i: int) -> Path:
+        return self.folder / _PAGE.format(i)
 
-def remove_table(folder: Path) -> None:
-    """Delete a cached table folder (used after a corrupt entry could not be replaced)."""
-    if folder.exists():
-        shutil.rmtree(folder)
+    def start(self, request: dict) -> None:
+        """Create the folder (if new) and record the request."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not (self.folder / REQUEST).exists():
+            _write_atomic(self.folder / REQUEST, json.dumps(request, indent=1).encode())
 
+    def resume_point(self) -> tuple[int, str | None, int]:
+        """(good pages on disk, next URL after the last good page, records in them).
 
-def http_status(exc: BaseException) -> int | None:
-    """HTTP status of a requests error, also when cbsodata re-raised it (status on ``__cause__``)."""
-    seen = 0
-    cur: BaseException | None = exc
-    while cur is not None and seen < 5:
-        resp = getattr(cur, "response", None)
-        if resp is not None and getattr(resp, "status_code", None) is not None:
-            return int(resp.status_code)
-        cur = cur.__cause__ or cur.__context__
-        seen += 1
-    return None
+        Bad page files (and all after the first bad one) are removed. With zero good pages the
+        URL is None: start from the first page.
+        """
+        n, nxt, records = 0, None, 0
+        while self.page_path(n).is_file():
+            try:
+                recs, nxt_n = self.parse(self.page_path(n).read_bytes())
+            except (OSError, ValueError, KeyError, TypeError):
+                break
+            records += len(recs)
+            nxt = nxt_n
+            n += 1
+        for p in sorted(self.folder.glob("page-*.json*")):
+            stem = p.name.split(".")[0]
+            try:
+                idx = int(stem.split("-")[1])
+            except (IndexError, ValueError):
+                continue
+            if idx >= n or p.name.endswith(".tmp"):
+                p.unlink(missing_ok=True)
+        return n, nxt, records
 
+    def write_page(self, i: int, body: bytes) -> None:
+        """Store page ``i`` (the caller has parsed it successfully)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _write_atomic(self.page_path(i), body)
 
-_TRANSIENT: tuple[type[BaseException], ...] = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-    http.client.HTTPException,
-    ConnectionError,
-    TimeoutError,
-    ValueError,  # json.JSONDecodeError: a malformed or truncated page
-    KeyError,  # a page without 'value'
-)
+    def finish(self, info: dict) -> None:
+        """Write the completion marker (last)."""
+        meta = dict(info)
+        meta["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        _write_atomic(self.folder / MARKER, json.dumps(meta, indent=1, default=str).encode())
 
+    def pages(self) -> Iterator[list]:
+        """Records of every page of a complete download, one page at a time."""
+        meta = self.marker()
+        n = int(meta.get("pages", 0))
+        for i in range(n):
+            p = self.page_path(i)
+            try:
+                recs, _ = self.parse(p.read_bytes())
+            except FileNotFoundError as exc:
+                raise CorruptCache(p, "page listed in the marker is missing") from exc
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise CorruptCache(p, f"not a complete page ({exc})") from exc
+            yield recs
 
-def is_transient(exc: BaseException) -> bool:
-    """True for failures worth retrying: resets, timeouts, truncated bodies, 5xx/429, bad JSON."""
-    if isinstance(exc, requests.HTTPError):
-        status = http_status(exc)
-        return status is None or status >= 500 or status == 429
-    return isinstance(exc, _TRANSIENT)
+    def records(self) -> Iterator[dict]:
+        for page in self.pages():
+            yield from page
 
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
-def retry(
-    fn: Callable[[], _T],
-    *,
-    attempts: int,
-    backoff: float,
-    on_retry: Callable[[int, BaseException, float], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> _T:
-    """Call ``fn`` up to ``attempts`` times; transient errors wait ``backoff * 2**(try-1)`` s.
-
-    Non-transient errors and the last transient error propagate unchanged; ``on_retry(attempt,
-    error, delay)`` is called before each wait.
-    """
-    attempts = max(1, int(attempts))
-    for attempt in range(1, attempts + 1):
-        try:
-            return fn()
-        except Exception as exc:
-            if attempt == attempts or not is_transient(exc):
-                raise
-            delay = float(backoff) * (2 ** (attempt - 1))
-            if on_retry is not None:
-                on_retry(attempt, exc, delay)
-            sleep(delay)
-    raise AssertionError("unreachable")  # pragma: no cover
+    def bytes_on_disk(self) -> int:
+        return sum(p.stat().st_size for p in self.folder.glob("page-*.json")) if self.folder.exists() else 0

@@ -10,12 +10,25 @@ import pandas as pd
 _SUFFIX = re.compile(r"_\d+$")
 
 #: CBS renamed some stems across KWB years. Map every older/other stem to the
-#: canonical (newest) stem. Extend here; never special-case in loaders.
+#: canonical (newest, 85984NED) stem. Extend here; never special-case in loaders.
+#: Numeric suffixes differ every year (AantalInwoners_5 stays, HuishoudensTotaal_28 in 2013-2023
+#: becomes _29 in 2024) and are never used: keys are read from each table's DataProperties.
+#: Sources of the older stems: the full 83765NED (2017) key list in public code that reads the
+#: table (GemiddeldeWoningwaarde_35, GemiddeldElektriciteitsverbruikTotaal_47,
+#: PersonenPerSoortUitkeringBijstand_74, no education or Wmo/jeugdzorg columns), 84286NED/84583NED
+#: readers (GemiddeldeWoningwaarde_35 in 2018/2019), 85318NED readers (2022:
+#: OpleidingsniveauLaag_64 / Middelbaar_65 / Hoog_66, Nettoarbeidsparticipatie_67) and the
+#: multi-year candidate lists of public KWB pipelines (WOZ _35/_36/_39, Bijstand _74/_83/_87/_92).
 STEM_RENAMES: dict[str, str] = {
-    # WOZ: KWB <=2018 'GemiddeldeWoningwaarde', later 'GemiddeldeWOZWaardeVanWoningen'
+    # WOZ: KWB <=2019 'GemiddeldeWoningwaarde', later 'GemiddeldeWOZWaardeVanWoningen'
     "GemiddeldeWoningwaarde": "GemiddeldeWOZWaardeVanWoningen",
-    # Energy
+    # Energy: 'verbruik' (<=2019) became 'levering' (same measure: delivered electricity)
     "GemiddeldElektriciteitsverbruikTotaal": "GemiddeldeElektriciteitsleveringTotaal",
+    # Education (persons 15-75 by highest level attained): 2021-2023 'Opleidingsniveau*',
+    # 2024 named after the school types the level consists of (same three groups)
+    "OpleidingsniveauLaag": "BasisonderwijsVmboMbo1",
+    "OpleidingsniveauMiddelbaar": "HavoVwoMbo24",
+    "OpleidingsniveauHoog": "HboWo",
     # Migration background (<=2021) -> herkomst (2022+): kept as distinct stems on purpose,
     # because the definitions differ; see docs. Only pure renames belong here.
 }

@@ -1,44 +1,42 @@
-"""Online loader: CBS OData (KWB tables, police table 47018NED) -> the tidy long table.
+"""CBS OData v3 client: KWB tables (opendata.cbs.nl) and police table 47018NED (dataderden.cbs.nl).
 
-Downloads go through ``cbsodata`` 1.3.5, which builds bulk-feed URLs
-(``http[s]://<catalog>/ODataFeed/odata/<TABLE>/<MetadataTable>?$format=json``) and follows
-``odata.nextLink`` until the last page, so the ODataApi's 10,000-cell limit never truncates a
-table. Three cbsodata quirks are worked around here:
+Protocol (as cbsodata 1.3.5 and CBS's own documentation use it): the bulk feed
+``http[s]://<catalog>/ODataFeed/odata/<TABLE>/`` answers a service document listing the entity
+sets (``TableInfos``, ``DataProperties``, ``TypedDataSet``, one per dimension, ...); every entity
+set is JSON (``$format=json``) in pages of ``value`` records with an ``odata.nextLink`` to the
+next page until the last one. ``$select`` and ``$filter`` (``eq``, ``and``, ``or``) are honoured
+by the feed; an unknown field is answered with HTTP 400 and an ``odata.error`` body.
 
-* ``download_data(typed=...)`` is inverted and ``dir=`` writes partial files, so it is not used;
-  each metadata table is fetched into memory with ``cbsodata``'s per-table
-  ``_download_metadata`` and retried on its own (cbsodata itself never retries);
-* http vs https is a process-global option (``cbsodata.options.use_https``); it is set from
-  ``settings.use_https`` under a lock for the duration of one table download;
-* HTTP errors are re-raised by cbsodata as a new ``requests.HTTPError`` whose status is on
-  ``__cause__.response``.
+Why not cbsodata any more: cbsodata fetches an entity set in one call that follows every
+nextLink in memory and returns the whole list; a reset on page 40 of 44 loses pages 1-39 and a
+kill loses everything. Wijkpeil needs page-level resume and bounded memory, so it follows the
+nextLinks itself (:class:`Catalog.entity`), writing each page to the request-hash cache
+(:mod:`loaders._cache`) as it arrives, with the retry policy of :mod:`loaders._http`.
 
-Downloads are cached per request (see :mod:`loaders._cache`); a failed download is never cached.
+Download only what is needed: ``$select`` of the region/period/crime-type dimensions and the
+measures whose stems the registry asks for, ``$filter`` on the period (70904NED, 47018NED) and
+the crime types. When a server rejects a filter (HTTP 400), the loader says so and falls back to
+the same request without ``$filter`` (then without ``$select``), filtering each page itself.
 """
 
 from __future__ import annotations
 
+import json
 import re
-import threading
-import warnings
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import pandas as pd
-import requests
-from cbsodata import cbsodata3 as _cbs3
 
 import settings as _settings
 from errors import DownloadError, InputError
-from loaders import _cache, _odata, schema, tables
+from loaders import _cache, _http, _odata, schema, tables
 
 Progress = Callable[[str], None]
-Dump = dict[str, list[dict]]
+OnPage = Callable[[int, int], None]  # (records in the page, bytes of the page)
 
-#: Metadata tables every CBS data table must list in its service document.
+#: Entity sets every CBS data table lists in its service document.
 REQUIRED = ("TableInfos", "DataProperties", "TypedDataSet")
-
-_OPTIONS_LOCK = threading.RLock()
 _TABLE_ID = re.compile(r"^[0-9A-Za-z]{4,16}$")
 
 
@@ -50,7 +48,7 @@ def _quiet(message: str) -> None:
     """Progress sink that drops messages."""
 
 
-def _catalog_host(catalog: str, s: _settings.Settings) -> str:
+def catalog_host(catalog: str, s: _settings.Settings) -> str:
     """'cbs' / 'police' (the names in loaders/tables.py) or a bare host[:port] -> host[:port]."""
     name = str(catalog).strip()
     if name == "cbs":
@@ -66,190 +64,378 @@ def _catalog_host(catalog: str, s: _settings.Settings) -> str:
     return name
 
 
-@contextmanager
-def _scheme(use_https: bool) -> Iterator[None]:
-    """Set cbsodata's global http/https option for the block (serialised across threads)."""
-    with _OPTIONS_LOCK:
-        old = _cbs3.options.use_https
-        _cbs3.options.use_https = bool(use_https)
+def parse_page(body: bytes) -> tuple[list, str | None]:
+    """An OData v3 (or v4) JSON page -> (records, next link). ValueError when incomplete."""
+    doc = json.loads(body)
+    if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
+        raise ValueError("not an OData page (no 'value' list)")
+    nxt = doc.get("odata.nextLink") or doc.get("@odata.nextLink")
+    return doc["value"], (str(nxt) if nxt else None)
+
+
+def _with_format(url: str) -> dict | None:
+    return None if "$format=" in url or "%24format=" in url else {"$format": "json"}
+
+
+@dataclass
+class Catalog:
+    """One CBS catalog (host) with a shared HTTP client and the page cache."""
+
+    catalog: str
+    settings: _settings.Settings
+    client: _http.Client
+    say: Progress = _quiet
+
+    def __post_init__(self) -> None:
+        self.host = catalog_host(self.catalog, self.settings)
+        scheme = "https" if self.settings.use_https else "http"
+        self.base = f"{scheme}://{self.host}/ODataFeed/odata"
+
+    def table_url(self, table_id: str) -> str:
+        tid = str(table_id).strip()
+        if not _TABLE_ID.match(tid):
+            raise InputError(f"CBS table id {table_id!r} is not an id like '85984NED'")
+        return f"{self.base}/{tid}"
+
+    # ------------------------------------------------------------------ metadata
+    def service(self, table_id: str) -> list[str]:
+        """Entity-set names of a table (one uncached request). 404 -> UnknownTableError."""
+        url = self.table_url(table_id) + "/"
         try:
-            yield
-        finally:
-            _cbs3.options.use_https = old
-
-
-def _describe(exc: BaseException) -> str:
-    status = _cache.http_status(exc)
-    text = str(exc).strip() or type(exc).__name__
-    if len(text) > 300:
-        text = text[:300] + "…"
-    prefix = f"HTTP {status}: " if status is not None else f"{type(exc).__name__}: "
-    return prefix + text
-
-
-def _fetch(
-    table_id: str,
-    name: str,
-    *,
-    host: str,
-    s: _settings.Settings,
-    filters: str | None,
-    say: Progress,
-) -> list[dict]:
-    """One metadata table (``name=''``: the service document), all pages, with retries."""
-    url = _cbs3._get_table_url(table_id, catalog_url=host) + name
-    what = name or "service document"
-
-    def call() -> list[dict]:
-        return _cbs3._download_metadata(
-            table_id, name, filters=filters, catalog_url=host, timeout=s.http_timeout
-        )
-
-    def on_retry(attempt: int, exc: BaseException, delay: float) -> None:
-        say(
-            f"{table_id}/{what}: attempt {attempt}/{s.http_retries} failed ({_describe(exc)}); "
-            f"retrying in {delay:.2f} s"
-        )
-
-    try:
-        recs = _cache.retry(
-            call, attempts=s.http_retries, backoff=s.http_backoff, on_retry=on_retry
-        )
-    except (requests.RequestException, ValueError, KeyError, OSError) as exc:
-        status = _cache.http_status(exc)
-        if name == "" and status == 404:
-            raise UnknownTableError(
-                f"CBS table {table_id!r} is unknown at catalog {host} (HTTP 404 on {url}); check "
-                "the table id (loaders/tables.py) and the catalog: police tables such as 47018NED "
-                "live on dataderden.cbs.nl, KWB tables on opendata.cbs.nl"
+            doc, _ = self.client.get_json(url, {"$format": "json"}, what=f"CBS {table_id}")
+        except _http.HttpError as exc:
+            if exc.status == 404:
+                raise UnknownTableError(
+                    f"CBS table {table_id} is unknown at catalog {self.host} (HTTP 404 on {url}); "
+                    "check the table id (loaders/tables.py) and the catalog: police tables such as "
+                    "47018NED live on dataderden.cbs.nl, KWB tables on opendata.cbs.nl",
+                    key="err_unknown_table",
+                    table=table_id,
+                ) from exc
+            raise
+        try:
+            names = [str(r["name"]) for r in doc["value"]]  # type: ignore[index]
+        except (KeyError, TypeError) as exc:
+            raise DownloadError(
+                f"CBS table {table_id}: {url} is not an OData service document; the catalog "
+                f"{self.host} does not speak CBS OData v3 — check settings.cbs_catalog/"
+                "police_catalog"
             ) from exc
-        tries = s.http_retries if _cache.is_transient(exc) else 1
-        raise DownloadError(
-            f"CBS table {table_id}: downloading {what} from {url} failed after {tries} "
-            f"attempt(s); last error: {_describe(exc)}. Nothing was cached. Check the network "
-            f"and that {host} is reachable, then run again (more attempts: WIJKPEIL_HTTP_RETRIES, "
-            "longer waits: WIJKPEIL_HTTP_BACKOFF)"
-        ) from exc
-    if not isinstance(recs, list) or not all(isinstance(r, dict) for r in recs):
-        raise DownloadError(
-            f"CBS table {table_id}: {url} did not return a list of records; the catalog {host} "
-            "does not speak CBS OData v3 — check settings.cbs_catalog/police_catalog"
-        )
-    return recs
-
-
-def _download(
-    table_id: str, host: str, s: _settings.Settings, filters: str | None, say: Progress
-) -> tuple[Dump, str]:
-    """Every metadata table of ``table_id`` into memory; returns (dump, table URL)."""
-    with _scheme(s.use_https):
-        base = _cbs3._get_table_url(table_id, catalog_url=host)
-        say(f"{table_id}: reading service document {base}")
-        service = _fetch(table_id, "", host=host, s=s, filters=None, say=say)
-        names = [str(r.get("name", "")) for r in service if r.get("name")]
         lacking = [n for n in REQUIRED if n not in names]
         if lacking:
             raise DownloadError(
-                f"CBS table {table_id}: the service document {base} lists {names} but not "
-                f"{lacking}; it is not a CBS data table — check the table id"
+                f"CBS table {table_id}: the service document lists {names} but not {lacking}; "
+                "it is not a CBS data table — check the table id"
             )
-        dump: Dump = {}
-        for name in names:
-            if name == "UntypedDataSet":
-                continue
-            recs = _fetch(
-                table_id,
-                name,
-                host=host,
-                s=s,
-                filters=filters if name == "TypedDataSet" else None,
-                say=say,
-            )
-            dump[name] = recs
-            say(f"{table_id}: {name} {len(recs):,} records")
-    if not dump["TypedDataSet"]:
-        raise DownloadError(
-            f"CBS table {table_id}: TypedDataSet from {base} is empty"
-            + (f" for filter {filters!r}" if filters else "")
-            + "; nothing was cached — check the filter/period in loaders/tables.py"
+        return names
+
+    def fresh(self, table_id: str, name: str, params: dict | None = None) -> list[dict]:
+        """All records of a small entity set, uncached (TableInfos.Modified, Perioden)."""
+        url: str | None = f"{self.table_url(table_id)}/{name}"
+        q: dict | None = {"$format": "json", **(params or {})}
+        out: list[dict] = []
+        for _ in range(1000):
+            if url is None:
+                return out
+            _doc, body = self.client.get_json(url, q, what=f"CBS {table_id}/{name}")
+            recs, url = parse_page(body)
+            out += recs
+            q = _with_format(url) if url else None
+        raise DownloadError(f"CBS {table_id}/{name}: more than 1000 pages; paging is broken")
+
+    # ------------------------------------------------------------------ paged, cached
+    def entity(
+        self,
+        table_id: str,
+        name: str,
+        *,
+        select: list[str] | None = None,
+        filter: str | None = None,  # noqa: A002 (OData name)
+        on_page: OnPage | None = None,
+    ) -> _cache.PagedDownload:
+        """Download (or resume, or read from cache) one entity set; returns the complete cache.
+
+        Each page is written as it arrives; a kill leaves the finished pages, and the next call
+        continues after the last one (its stored ``odata.nextLink``).
+        """
+        url0 = f"{self.table_url(table_id)}/{name}"
+        params: dict = {"$format": "json"}
+        if select:
+            params["$select"] = ",".join(select)
+        if filter:
+            params["$filter"] = filter
+        key = _cache.request_key(self.host, table_id, name, params.get("$select"), filter)
+        dl = _cache.PagedDownload(
+            self.settings.cache_dir / "cbs", f"{table_id}-{name}", key, parse_page
         )
-    return dump, base
+        if dl.complete:
+            try:
+                dl.marker()
+                return dl
+            except _cache.CorruptCache as exc:
+                self.say(f"{table_id}/{name}: {exc}; downloading again")
+                dl.remove()
+        dl.start({"url": url0, "params": params, "catalog": self.host})
+        n, nxt, records = dl.resume_point()
+        if n:
+            self.say(f"{table_id}/{name}: resuming after {n} cached page(s) ({records:,} records)")
+        url: str | None
+        q: dict | None
+        if n == 0:
+            url, q = url0, params
+        else:
+            url, q = nxt, (_with_format(nxt) if nxt else None)
+        while url is not None:
+            _doc, body = self.client.get_json(url, q, what=f"CBS {table_id}/{name} page {n + 1}")
+            recs, nxt = parse_page(body)
+            if recs and not isinstance(recs[0], dict):
+                raise DownloadError(f"CBS {table_id}/{name}: page {n + 1} holds no records")
+            dl.write_page(n, body)
+            n += 1
+            records += len(recs)
+            if on_page:
+                on_page(len(recs), len(body))
+            url, q = nxt, (_with_format(nxt) if nxt else None)
+        dl.finish({"pages": n, "records": records, "url": url0, "params": params})
+        return dl
+
+    def small(self, table_id: str, name: str) -> list[dict]:
+        """A metadata/dimension entity set, cached, as one list (small: at most ~20,000 rows)."""
+        return list(self.entity(table_id, name).records())
+
+    def typed(
+        self,
+        table_id: str,
+        select: list[str] | None,
+        filter: str | None,  # noqa: A002
+        *,
+        on_page: OnPage | None = None,
+        where: str = "",
+    ) -> tuple[_cache.PagedDownload, str]:
+        """TypedDataSet with $select/$filter, falling back when the server rejects them (400).
+
+        Returns (download, what was applied: 'select+filter' | 'select' | 'none').
+        """
+        attempts = [(select, filter, "select+filter")]
+        if filter:
+            attempts.append((select, None, "select"))
+        if select:
+            attempts.append((None, None, "none"))
+        last: _http.HttpError | None = None
+        for sel, flt, label in attempts:
+            try:
+                return self.entity(table_id, "TypedDataSet", select=sel, filter=flt,
+                                   on_page=on_page), label  # fmt: skip
+            except _http.HttpError as exc:
+                if exc.status != 400:
+                    raise
+                last = exc
+                self.say(
+                    f"{where or table_id}: the server rejected the request ({exc.server_message or 'HTTP 400'}); "
+                    "asking again with less filtering (the rows are filtered here instead)"
+                )
+        assert last is not None
+        raise InputError(
+            f"{where or table_id}: the server rejects even an unfiltered TypedDataSet request "
+            f"(HTTP 400: {last.server_message}); the table's shape is not what Wijkpeil expects",
+            key="err_rejected",
+        ) from last
 
 
-def download_table(
-    table_id: str,
-    *,
-    catalog: str,
-    settings: _settings.Settings | None = None,
-    filters: str | None = None,
-    progress: Progress | None = None,
-) -> Dump:
-    """Download (or read from cache) one CBS OData table as ``{metadata table: records}``.
+# ---------------------------------------------------------------------------- table-years
+@dataclass
+class Loaded:
+    """One normalised table-year and what it came from."""
 
-    ``catalog`` is ``'cbs'``, ``'police'`` (resolved through settings) or a host[:port].
-    ``filters`` is an OData ``$filter`` applied to the TypedDataSet only, e.g.
-    ``"Perioden eq '2012JJ00'"``. The dump holds TableInfos, DataProperties, TypedDataSet and every
-    dimension table the service document lists (UntypedDataSet is skipped).
-
-    Raises UnknownTableError (a DownloadError and InputError) for a table the catalog does not
-    know, DownloadError when retries are exhausted; in both cases nothing is cached.
-    """
-    s = settings or _settings.get()
-    say = progress or _quiet
-    tid = str(table_id).strip()
-    if not _TABLE_ID.match(tid):
-        raise InputError(f"CBS table id {table_id!r} is not an id like '85984NED'")
-    host = _catalog_host(catalog, s)
-    folder = s.cache_dir / "cbs" / _cache.cache_key(host, tid, filters)
-    corrupt: _cache.CorruptCache | None = None
-    try:
-        cached = _cache.read_table(folder)
-    except _cache.CorruptCache as exc:
-        corrupt, cached = exc, None
-        warnings.warn(f"CBS table {tid}: {exc}; downloading it again", stacklevel=2)
-    if cached is not None:
-        say(f"{tid}: from cache {folder}")
-        return cached
-    try:
-        dump, url = _download(tid, host, s, filters, say)
-    except DownloadError as exc:
-        if corrupt is not None:
-            raise DownloadError(
-                f"CBS table {tid}: {corrupt}, and downloading it again failed ({exc}). Delete "
-                f"{folder} and run again when {host} is reachable"
-            ) from exc
-        raise
-    _cache.write_table(
-        folder,
-        dump,
-        {"table_id": tid, "catalog": host, "filters": filters, "url": url},
-    )
-    say(f"{tid}: cached in {folder}")
-    return dump
-
-
-def _levels(levels: Iterable[str]) -> tuple[str, ...]:
-    lv = tuple(str(x).strip().upper() for x in levels)
-    bad = [x for x in lv if x not in schema.LEVELS]
-    if bad or not lv:
-        raise InputError(f"levels {list(levels)!r}: choose from {list(schema.LEVELS)}")
-    return lv
+    frame: pd.DataFrame
+    table_id: str
+    year: int
+    indeling: int
+    modified: str | None
+    url: str
+    note: str = ""
 
 
 def _concat(frames: list[pd.DataFrame], where: str) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
     if not frames:
-        return schema.validate(pd.DataFrame({c: [] for c in schema.COLUMNS}), where=where)
+        return schema.empty()
     return schema.validate(pd.concat(frames, ignore_index=True), where=where)
 
 
-def period_filter(periods: Iterable[str]) -> str:
-    """OData ``$filter`` selecting Perioden keys: ``"Perioden eq '2012JJ00' or ..."``."""
-    keys = [str(p).strip() for p in periods]
-    if not keys or any(not re.fullmatch(r"[0-9A-Z]{8}", k) for k in keys):
-        raise InputError(f"periods {keys!r} are not CBS period keys like '2012JJ00'")
-    return " or ".join(f"Perioden eq '{k}'" for k in keys)
+def _modified(infos: list[dict]) -> str | None:
+    return str(infos[0].get("Modified")) if infos and infos[0].get("Modified") else None
 
 
+def load_kwb_year(
+    year: int,
+    *,
+    stems: Iterable[str] | None = None,
+    levels: Iterable[str] = schema.LEVELS,
+    settings: _settings.Settings | None = None,
+    client: _http.Client | None = None,
+    progress: Progress | None = None,
+    on_page: OnPage | None = None,
+) -> Loaded:
+    """One KWB year (tables.kwb) -> tidy rows of the wanted stems (all measures when None)."""
+    s = settings or _settings.get()
+    say = progress or _quiet
+    t = tables.kwb(year)
+    where = f"KWB {year} ({t.table_id})"
+    own = client is None
+    http = client or _http.Client(s, say=say)
+    try:
+        cat = Catalog(t.catalog, s, http, say)
+        cat.service(t.table_id)
+        infos = cat.small(t.table_id, "TableInfos")
+        props = cat.small(t.table_id, "DataProperties")
+        region = _odata.region_dimension(props, t.table_id, year)
+        titles = _odata._dim_titles({region: cat.small(t.table_id, region)}, region)
+        shape = _odata.KwbShape.from_metadata(
+            props, titles, t.table_id, year, period=t.period, stems=stems, levels=levels
+        )
+        flt = f"{shape.period_dim} eq '{t.period}'" if t.period else None
+        say(f"{where}: {len(shape.measures)} variables, region dimension {region!r}")
+        dl, applied = cat.typed(t.table_id, shape.select(), flt, on_page=on_page, where=where)
+        frame = _concat([shape.tidy(page) for page in dl.pages()], where)
+    finally:
+        if own:
+            http.close()
+    if frame.empty:
+        raise InputError(
+            f"{where}: the table has no rows for levels {list(levels)}"
+            + (f" and period {t.period}" if t.period else "")
+            + "; check loaders/tables.py",
+            key="err_empty_table",
+        )
+    note = (
+        ""
+        if applied == "select+filter"
+        else f"server rejected $filter/$select; filtered locally ({applied})"
+    )
+    return Loaded(
+        frame, t.table_id, int(year), int(year), _modified(infos), cat.table_url(t.table_id), note
+    )
+
+
+def crime_periods(
+    settings: _settings.Settings | None = None, client: _http.Client | None = None
+) -> tuple[dict[int, str], str | None]:
+    """47018NED's annual periods ``{year: period key}`` discovered from its Perioden dimension,
+    and its TableInfos.Modified (uncached: two small requests)."""
+    s = settings or _settings.get()
+    t = tables.CRIME_TABLE
+    own = client is None
+    http = client or _http.Client(s)
+    try:
+        cat = Catalog(t.catalog, s, http)
+        cat.service(t.table_id)
+        props = cat.fresh(t.table_id, "DataProperties")
+        pdim = _odata.time_dimension(props) or "Perioden"
+        periods = cat.fresh(t.table_id, pdim)
+        infos = cat.fresh(t.table_id, "TableInfos")
+    finally:
+        if own:
+            http.close()
+    out = {}
+    for p in periods:
+        k = str(p.get("Key", "")).strip()
+        if re.fullmatch(r"\d{4}JJ00", k):
+            out[int(k[:4])] = k
+    if not out:
+        raise InputError(
+            f"{t.table_id}: its {pdim} dimension lists no annual periods (keys like '2012JJ00'); "
+            "the table's shape changed"
+        )
+    return out, _modified(infos)
+
+
+def load_crime_year(
+    year: int,
+    *,
+    crime_keys: Iterable[str] | None = None,
+    levels: Iterable[str] = schema.LEVELS,
+    settings: _settings.Settings | None = None,
+    client: _http.Client | None = None,
+    progress: Progress | None = None,
+    on_page: OnPage | None = None,
+) -> Loaded:
+    """One year of 47018NED -> tidy ``GeregistreerdeMisdrijven[<key>]`` rows of the wanted types."""
+    s = settings or _settings.get()
+    say = progress or _quiet
+    t = tables.CRIME_TABLE
+    where = f"crime {year} ({t.table_id})"
+    own = client is None
+    http = client or _http.Client(s, say=say)
+    try:
+        cat = Catalog(t.catalog, s, http, say)
+        cat.service(t.table_id)
+        infos = cat.small(t.table_id, "TableInfos")
+        props = cat.small(t.table_id, "DataProperties")
+        region = _odata.region_dimension(props, t.table_id, year)
+        titles = _odata._dim_titles({region: cat.small(t.table_id, region)}, region)
+        shape = _odata.CrimeShape.from_metadata(
+            props, titles, t.table_id, keys=crime_keys, levels=levels, year=year
+        )
+        indeling = _odata.indeling_year(props, infos, t.table_id)
+        periods = cat.small(t.table_id, shape.period_dim)
+        pkey = next(
+            (str(p["Key"]) for p in periods if str(p["Key"]).strip() == f"{year}JJ00"), None
+        )
+        if pkey is None:
+            raise InputError(
+                f"{where}: {shape.period_dim} does not list {year}JJ00 (it has "
+                f"{[str(p['Key']).strip() for p in periods][-3:]} ...)",
+                key="err_no_period",
+            )
+        shape.periods = {pkey.strip()}
+        kinds = cat.small(t.table_id, shape.kind_dim)
+        padded = [str(k["Key"]) for k in kinds]
+        if shape.keys is not None:
+            have = {p.strip() for p in padded}
+            lacking = sorted(shape.keys - have)
+            if lacking:
+                say(f"{where}: crime type(s) {lacking} are not in {shape.kind_dim}; skipped")
+            padded = [p for p in padded if p.strip() in shape.keys]
+            if not padded:
+                raise InputError(
+                    f"{where}: none of the crime types {sorted(shape.keys)[:5]} occur in its "
+                    f"{shape.kind_dim} dimension; the table's codes changed",
+                    key="err_crime_keys",
+                )
+        flt = f"{shape.period_dim} eq '{pkey}'"
+        if shape.keys is not None:
+            flt += " and (" + " or ".join(f"{shape.kind_dim} eq '{p}'" for p in padded) + ")"
+        dl, applied = cat.typed(t.table_id, shape.select(), flt, on_page=on_page, where=where)
+        frame = _concat([shape.tidy(page) for page in dl.pages()], where)
+    finally:
+        if own:
+            http.close()
+    if frame.empty:
+        raise InputError(
+            f"{where}: no rows for {year}JJ00 and the wanted crime types", key="err_empty_table"
+        )
+    note = (
+        ""
+        if applied == "select+filter"
+        else f"server rejected $filter/$select; filtered locally ({applied})"
+    )
+    return Loaded(
+        frame, t.table_id, int(year), indeling, _modified(infos), cat.table_url(t.table_id), note
+    )
+
+
+def table_modified(
+    table_id: str, catalog: str, settings: _settings.Settings | None = None
+) -> str | None:
+    """TableInfos.Modified as the catalog states it now (one small uncached request)."""
+    s = settings or _settings.get()
+    with _http.Client(s) as http:
+        infos = Catalog(catalog, s, http).fresh(table_id, "TableInfos", {"$select": "Modified"})
+    return _modified(infos)
+
+
+# ---------------------------------------------------------------------------- whole-source helpers
 def load_kwb(
     years: Iterable[int],
     *,
@@ -257,23 +443,12 @@ def load_kwb(
     settings: _settings.Settings | None = None,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
-    """KWB tables of ``years`` (tables.kwb) -> tidy rows of ``levels``.
-
-    2012 is period 2012JJ00 of the multi-year table 70904NED, fetched with a Perioden filter.
-    Variables CBS did not publish in a year are simply absent (see :func:`missing_variables`).
-    """
-    s = settings or _settings.get()
-    say = progress or _quiet
-    lv = _levels(levels)
-    frames = []
-    for year in sorted({int(y) for y in years}):
-        t = tables.kwb(year)
-        filters = period_filter([t.period]) if t.period else None
-        say(f"KWB {year}: table {t.table_id}" + (f" period {t.period}" if t.period else ""))
-        dump = download_table(
-            t.table_id, catalog=t.catalog, settings=s, filters=filters, progress=say
-        )
-        frames.append(_odata.kwb_to_tidy(dump, t.table_id, year, levels=lv, period=t.period))
+    """Every measure of the KWB tables of ``years``, concatenated (small uses and tests only: the
+    build pipeline loads one table-year at a time through loaders/online.py)."""
+    frames = [
+        load_kwb_year(y, levels=levels, settings=settings, progress=progress).frame
+        for y in sorted({int(y) for y in years})
+    ]
     return _concat(frames, "online KWB")
 
 
@@ -284,37 +459,18 @@ def load_crime(
     settings: _settings.Settings | None = None,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
-    """Police table 47018NED for ``years`` -> tidy ``GeregistreerdeMisdrijven[<soort>]`` rows.
-
-    One download (and cache entry) per year, filtered on ``Perioden``; years the table does not
-    cover (tables.CRIME_YEARS) are skipped with a progress message.
-    """
-    s = settings or _settings.get()
+    """Every crime type of 47018NED for ``years`` the table covers (others skipped, said)."""
     say = progress or _quiet
-    lv = _levels(levels)
-    t = tables.CRIME_TABLE
+    have, _ = crime_periods(settings)
     wanted = sorted({int(y) for y in years})
-    skipped = [y for y in wanted if y not in tables.CRIME_YEARS]
+    skipped = [y for y in wanted if y not in have]
     if skipped:
-        say(
-            f"{t.table_id}: no crime figures for {skipped} (table covers "
-            f"{tables.CRIME_YEARS.start}-{tables.CRIME_YEARS.stop - 1}); skipped"
-        )
-    frames = []
-    for year in (y for y in wanted if y in tables.CRIME_YEARS):
-        period = f"{year}JJ00"
-        say(f"crime {year}: table {t.table_id} period {period}")
-        dump = download_table(
-            t.table_id, catalog=t.catalog, settings=s, filters=period_filter([period]), progress=say
-        )
-        df = _odata.crime_to_tidy(dump, t.table_id, levels=lv)
-        other = sorted(set(df["year"].unique()) - {year})
-        if other:
-            raise DownloadError(
-                f"{t.table_id}: asked for period {period} but the catalog returned years {other}; "
-                "the server ignored the $filter — delete the cache folder and check the catalog"
-            )
-        frames.append(df)
+        say(f"{tables.CRIME_TABLE.table_id}: no crime figures for {skipped}; skipped")
+    frames = [
+        load_crime_year(y, levels=levels, settings=settings, progress=progress).frame
+        for y in wanted
+        if y in have
+    ]
     return _concat(frames, "online crime")
 
 
@@ -323,7 +479,7 @@ def load_online(
     settings: _settings.Settings | None = None,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
-    """KWB (all levels) and police crime for ``years``, concatenated into one tidy frame."""
+    """KWB (all levels) and police crime for ``years`` (legacy whole-source build path)."""
     years = list(years)
     kwb = load_kwb(years, settings=settings, progress=progress)
     crime = load_crime(years, settings=settings, progress=progress)

@@ -1,4 +1,21 @@
-"""Registry of the CBS tables Wijkpeil reads: one place for table ids, catalogs and periods."""
+"""Registry of the CBS tables Wijkpeil reads: one place for table ids, catalogs and periods.
+
+Table shapes differ per year; the loaders read them from each table's metadata
+(loaders/_odata.py), so this registry only says *which* table holds a year:
+
+* 2012: 70904NED "Kerncijfers wijken en buurten 2009-2012", one table with a ``Perioden``
+  dimension (2009JJ00..2012JJ00); only 2012JJ00 is read. Table ids per year as listed by public
+  KWB pipelines (e.g. ``kerncijfers_id_map`` "20092012" = 70904NED, 2013 = 82339NED, ...).
+* 2013: 82339NED. Its region dimension is named ``RegioS`` in CBS's newer OData v4 service
+  (public code filters it with ``RegioS eq ...``); whether the v3 feed names it ``RegioS`` or
+  ``WijkenEnBuurten`` is not verified, which is why the region dimension is found by its Type.
+* 2014-2024: one table per year (82931NED ... 85984NED), region dimension ``WijkenEnBuurten``
+  with the code also in ``Codering_3``.
+* 47018NED (dataderden catalog): crime per SoortMisdrijf × WijkenEnBuurten × Perioden, every year
+  on one indeling (2024 in the publication of 2024-08). Its periods are discovered online from its
+  ``Perioden`` dimension (loaders/online.py); :data:`CRIME_YEARS` is only the span known when this
+  file was written (used by the synthetic generator and the registry's source labels).
+"""
 
 from __future__ import annotations
 
@@ -53,6 +70,7 @@ CRIME_TABLE = Table(
     "police",
     "Geregistreerde misdrijven; soort misdrijf, wijk, buurt, jaarcijfers",
 )
+#: Years 47018NED covered when this was written (online loading discovers them anew).
 CRIME_YEARS = range(2012, 2024)
 
 ALL_TABLES: dict[str, Table] = {t.table_id: t for t in [*KWB_TABLES.values(), CRIME_TABLE]}

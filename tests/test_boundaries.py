@@ -9,11 +9,9 @@ import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
-from pdok_server import PdokServer
 
-import settings
-from errors import DownloadError, GeoError
-from geo import _pdok, boundaries, web
+from errors import GeoError
+from geo import boundaries, web
 
 
 def _shared_files(shared_dir):  # noqa: ANN001, ANN202
@@ -75,49 +73,7 @@ def test_invalid_polygon_is_repaired(tmp_path) -> None:  # noqa: ANN001
     assert out.geometry.is_valid.all() and out.geometry.area.iloc[0] > 0
 
 
-@pytest.fixture
-def pdok(shared_dir, tmp_path):  # noqa: ANN001, ANN201
-    feats = json.loads((shared_dir / "geo" / "wijk_2024.geojson").read_text())["features"][:2500]
-    for i, f in enumerate(feats):
-        f["id"] = f"wijken.{i}"
-    srv = PdokServer({(2024, "wijken"): feats})
-    url = srv.start()
-    s = settings.override(
-        pdok_url=url, data_dir=tmp_path, shared_dir=tmp_path / "none", http_backoff=0.01
-    )
-    yield srv, s, feats
-    srv.stop()
-
-
-def test_pdok_pages_caches_and_normalises(pdok) -> None:  # noqa: ANN001
-    srv, s, feats = pdok
-    gdf = boundaries.load_boundaries("WK", 2024, source="auto", settings=s)  # no file -> PDOK
-    assert len(srv.requests) == 3  # 2,500 features at 1,000 per page
-    assert len(gdf) == len(feats) and gdf["code"].is_unique
-    assert set(gdf["code"]) == {f["properties"]["wijkcode"] for f in feats}
-    assert gdf.crs.to_epsg() == 28992
-    again = boundaries.load_boundaries("WK", 2024, source="pdok", settings=s)
-    assert len(srv.requests) == 3  # served from the cache
-    assert again["code"].tolist() == gdf["code"].tolist()
-
-
-def test_pdok_faults_retry_or_fail_without_caching(pdok) -> None:  # noqa: ANN001
-    srv, s, feats = pdok
-    srv.faults = ["reset", "500"]  # transient: retried
-    fc, _ = _pdok.download_features("WK", 2024, settings=s)
-    assert len(fc["features"]) == len(feats)
-    s2 = settings.override(pdok_url=s.pdok_url, data_dir=s.data_dir / "b", http_backoff=0.01)
-    srv.faults = [None, "malformed"]  # second page broken
-    with pytest.raises(DownloadError, match="malformed"):
-        _pdok.download_features("WK", 2024, settings=s2)
-    assert not list((s2.cache_dir / "pdok").glob("wijken-*"))  # nothing half cached
-    srv.faults = ["500"] * 10
-    with pytest.raises(DownloadError, match="retry"):
-        _pdok.download_features("WK", 2024, settings=s2)
-    assert not list((s2.cache_dir / "pdok").glob("wijken-*"))
-    with pytest.raises(DownloadError, match="2031"):
-        srv.faults = []
-        _pdok.download_features("WK", 2031, settings=s2)
+# The PDOK loader tests live in tests/test_pdok.py (cursor paging, services per year, faults).
 
 
 def test_web_geometry_small_valid_complete(shared_dir) -> None:  # noqa: ANN001
