@@ -139,17 +139,22 @@ def _load_online(
     for m in missing:
         b.note_missing(m)
     tasks = [t for t in tasks if only is None or only(t)]
-    with _bar(len(tasks), "downloads") as bar:
+    bars = online.TqdmReporter(total_tasks=len(tasks), say=None)
+    rep = bars if bars.enabled else online.as_reporter(progress)
+    try:
         for t in tasks:
-            bar.set_postfix_str(t.describe)
+            ok = True
             try:
-                for p in online.fetch(t, s, stems=stems, crime_keys=crime, progress=progress):
+                for p in online.fetch(t, s, stems=stems, crime_keys=crime, progress=rep):
                     b.add(p)
             except (DownloadError, InputError) as exc:
-                progress(f"{t.describe}: not loaded — {exc}")
+                ok = False
+                rep.message(f"{t.describe}: not loaded — {exc}")
                 b.note_missing(store.Missing(t.describe, str(exc), key=t.key,
                                              next_step="python -m loaders update"))  # fmt: skip
-            bar.update(1)
+            rep.done(t, ok)
+    finally:
+        bars.close()
 
 
 def build_artefacts(

@@ -40,7 +40,7 @@ import io
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,10 +49,7 @@ import pandas as pd
 import settings as _settings
 from errors import DownloadError, InputError, WijkpeilError
 from loaders import _cache, _http, cbs, schema, store, tables
-
-LBM_TABLE = "LBM3.0"
-LBM_INDELING = 2024
-LBM_COLUMNS = ("lbm", "afw", "fys", "onv", "soc", "vrz", "won")
+from loaders.shared import LBM_INDELING, LBM_TABLE  # noqa: E402 - one definition
 
 
 @dataclass(frozen=True)
@@ -334,14 +331,14 @@ def _wijk_member(zf: zipfile.ZipFile, where: str) -> str:
 
 def lbm_frame(zip_path: Path, where: str) -> pd.DataFrame:
     """Tidy wijk scores (all years) from the open-data zip."""
-    from loaders import snapshot  # the one reader of the published wijk CSV
+    from loaders import shared  # the one reader of the published wijk CSV
 
     try:
         with zipfile.ZipFile(zip_path) as zf:
             member = _wijk_member(zf, where)
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(zf.extract(member, tmp))
-                return snapshot.load_leefbaarometer(path)
+                return shared.load_leefbaarometer(path)
     except zipfile.BadZipFile as exc:
         zip_path.unlink(missing_ok=True)
         raise DownloadError(
@@ -383,10 +380,6 @@ def _fetch_lbm(s: _settings.Settings, http: _http.Client, rep: Reporter,
             f"Leefbaarometer {s.lbm_url}: the wijk CSV has no rows", key="err_lbm_format"
         )
     return parts
-
-
-def lbm_years(parts: Iterable[store.Part]) -> list[int]:
-    return sorted(p.year for p in parts)
 
 
 __all__ = ["Task", "plan", "fetch", "upstream_modified", "Reporter", "TqdmReporter", "schema"]
