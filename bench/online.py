@@ -87,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.online")
     ap.add_argument("--years", default="2012-2024")
     ap.add_argument("--page-size", type=int, default=10_000)
+    ap.add_argument("--first-start", action="store_true",
+                    help="run the whole first start (python -m loaders build --source online: "
+                         "downloads, store, indicator dataset, geometry) in a child process and "
+                         "report its wall time and peak RSS (process tree, sampled)")  # fmt: skip
     args = ap.parse_args(argv)
     a, _, b = args.years.partition("-")
     years = list(range(int(a), int(b or a) + 1))
@@ -122,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         hosts = json.loads(server.stdout.readline())  # type: ignore[union-attr]
         data = Path(tempfile.mkdtemp(prefix="wijkpeil-bench-online-"))
+        if args.first_start:
+            return _first_start(hosts, data, years)
         s = settings.override(
             cbs_catalog=hosts["odata"], police_catalog=hosts["odata"], use_https=False,
             pdok_url=hosts["pdok"], lbm_url=hosts["lbm"], data_dir=data,
@@ -172,6 +178,48 @@ def main(argv: list[str] | None = None) -> int:
         server.terminate()
         server.wait(timeout=10)
     return 0
+
+
+def _first_start(hosts: dict, data: Path, years: list[int]) -> int:
+    """`python -m loaders build --source online` against the local servers; time and peak RSS."""
+    env = dict(os.environ, WIJKPEIL_DATA_DIR=str(data), WIJKPEIL_SHARED_DIR=str(data / "no-shared"),
+               WIJKPEIL_CBS_CATALOG=hosts["odata"], WIJKPEIL_POLICE_CATALOG=hosts["odata"],
+               WIJKPEIL_USE_HTTPS="0", WIJKPEIL_PDOK_URL=hosts["pdok"], WIJKPEIL_LBM_URL=hosts["lbm"],
+               WIJKPEIL_HTTP_TIMEOUT="300", WIJKPEIL_PROGRESS_BARS="off")  # fmt: skip
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "loaders", "build", "--source", "online",
+                             "--years", f"{years[0]}-{years[-1]}"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    ps, peak, lines = psutil.Process(proc.pid), 0, []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)  # type: ignore[arg-type]
+    reader.start()
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss + sum(
+                c.memory_info().rss for c in ps.children(recursive=True)
+            )
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    reader.join(5)
+    took = time.perf_counter() - t0
+    print("".join(lines[-40:]))
+    root = data / "store"
+    version = root / os.readlink(root / "current") if (root / "current").exists() else None
+    m = json.loads((version / "manifest.json").read_text()) if version else {}
+    summary = {
+        "first_start": "python -m loaders build --source online", "years": f"{years[0]}-{years[-1]}",
+        "exit_code": proc.returncode, "seconds": round(took, 1), "peak_rss_MB": round(peak / 1e6),
+        "parts": len(m.get("parts", [])), "rows": m.get("rows"),
+        "indicator_values": (m.get("report") or {}).get("indicator_values"),
+        "missing": [x["what"] for x in m.get("missing", [])],
+        "store_MB": round(sum(p.stat().st_size for p in version.rglob("*") if p.is_file()) / 1e6, 1)
+        if version else None,
+        "cache_MB": round(sum(p.stat().st_size for p in (data / "cache").rglob("*") if p.is_file()) / 1e6, 1),
+    }  # fmt: skip
+    print(json.dumps(summary, indent=1))
+    return 0 if proc.returncode == 0 else 1
 
 
 if __name__ == "__main__":
