@@ -3,9 +3,9 @@
 A composite is a weighted mean of standardised, polarity-aligned components:
 
 1. each component indicator is standardised against **all regions of the reference level
-   (default: wijken) in a reference year** — by default the first year in which that component
-   has data — so an index value means the same thing in every year and changes over time are
-   real changes, not re-scaling;
+   (default: wijken) in a reference year in which it is real** — by default the first year in
+   which that component has real (published, non-synthetic) values — so an index value means the
+   same thing in every year and changes over time are real changes, not re-scaling;
 
    * ``method='z'``: ``(x − mean_ref) / sd_ref`` (population sd over the reference wijken);
    * ``method='rank'``: the mid-rank percentile (0–100) of ``x`` in the reference distribution;
@@ -16,8 +16,11 @@ A composite is a weighted mean of standardised, polarity-aligned components:
    weights renormalised over those components. If less than half of the total weight is
    present the index is NaN (``weight_present`` and ``components_present`` say why).
 
-Suppressed and missing values are never used (never treated as 0). The output is synthetic
-when any component row of that region and year (suppressed ones included) is synthetic.
+Suppressed and missing values are never used (never treated as 0). Real and synthetic values
+never meet: in a frame that holds real rows, synthetic rows are left out entirely (not in the
+reference, not as a component), so an index value exists only where its components are real.
+Only a frame without any real row (the synthetic demo store) gives synthetic index values, and
+they are flagged ``synthetic``.
 
 The output keeps every component's standardised score (``score_<id>``), renormalised weight
 (``weight_<id>``) and contribution (``contrib_<id>``, summing to ``index``), so the UI can show
@@ -56,12 +59,12 @@ LIVEABILITY_DEFAULT: dict[str, float] = {
 }
 
 #: Default safety index: registered crime per 1,000 inhabitants by group. Violent crime
-#: weighs double (most strongly tied to feeling unsafe); the total ``criminaliteit`` is not
-#: included because it already contains the groups (it would be counted twice).
+#: weighs double (most strongly tied to feeling unsafe). No crime type is counted twice: the
+#: total ``criminaliteit`` (0.0.0) contains every group, and ``woninginbraak`` (1.1.1) is one of
+#: the types of ``vermogen``, so neither is a default component (users can still add them).
 SAFETY_DEFAULT: dict[str, float] = {
     "geweld": 2.0,  # violent and sexual crime (−)
-    "woninginbraak": 1.0,  # domestic burglary (−)
-    "vermogen": 1.0,  # theft / property crime (−)
+    "vermogen": 1.0,  # theft / property crime, domestic burglary included (−)
     "vernieling": 1.0,  # vandalism and public order (−)
 }
 
@@ -206,8 +209,9 @@ def composite(
     ``weights`` maps indicator ids to non-negative weights (see :func:`validate_weights`);
     weight-0 components are ignored entirely. Each component is standardised against all
     ``reference_level`` regions in ``reference_year`` (default: the component's first year
-    with data at that level) with ``method`` 'z' or 'rank', aligned so higher = better, and
-    averaged with weights renormalised over the components present.
+    with real values at that level) with ``method`` 'z' or 'rank', aligned so higher = better,
+    and averaged with weights renormalised over the components present. In a frame with real
+    rows, synthetic rows are dropped first (with a warning): they never enter a real index.
 
     Columns: ``region_code, year, region_level, region_name, gemeente_code, index,
     components_present, components_total, weight_present`` (fraction of total weight present),
@@ -235,6 +239,14 @@ def composite(
     df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("float64")
     for flag in ("synthetic", "suppressed"):
         df[flag] = df[flag].fillna(False).astype(bool) if flag in df.columns else False
+    real = ~df["synthetic"].to_numpy(dtype=bool)
+    if real.any() and not real.all():
+        warnings.warn(
+            f"composite: {int((~real).sum())} synthetic row(s) left out; an index of real data "
+            "is standardised and computed on real values only",
+            stacklevel=2,
+        )
+        df = df[real]
     if "region_level" not in df.columns:
         raise IndicatorError("composite: indicator frame lacks region_level; use compute()")
     dup = df.duplicated(["indicator", "region_code", "year"], keep=False)

@@ -1,41 +1,35 @@
-"""Indicator computation on the real snapshot (KWB 2023 xlsx, KWB 2024, Leefbaarometer)."""
+"""indicators.compute on the real 2023 publications, as the pipeline stores them (loaders.shared ->
+store part), against hand computations from the raw KWB 2023 xlsx and the 47018NED 2023 CSV read
+with plain pandas (tests/shared_raw.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+import shared_raw
 
 from errors import IndicatorError
 from indicators import compute, registry
-from loaders.snapshot import load_snapshot
-
-XLSX = "cbs/kwb-2023-subset.xlsx"
-
-
-def _num(s: pd.Series) -> pd.Series:
-    """The file's own conventions, parsed independently of the loaders: '.' missing, 1,5 = 1.5."""
-    t = s.astype(str).str.strip().str.replace(",", ".", regex=False)
-    return pd.to_numeric(t.where(~t.isin([".", "", "nan", "None"])), errors="coerce")
 
 
 @pytest.fixture(scope="module")
-def tidy(shared_dir):
-    return load_snapshot(shared_dir)
+def tidy23(real_store) -> pd.DataFrame:  # noqa: ANN001
+    """KWB 2023 (kwb-2023.xlsx on the 2023 indeling) and registered crime 2023, as stored."""
+    df = real_store.read(datasets=["kwb", "crime"], years=[2023])
+    assert set(df["indeling"]) == {2023}
+    return df
 
 
 @pytest.fixture(scope="module")
-def kwb23(shared_dir) -> pd.DataFrame:
-    raw = pd.read_excel(shared_dir / XLSX, dtype=object)
-    raw["code"] = raw["gwb_code_10"].astype(str).str.strip()
-    for c in ("a_inw", "a_soz_wb", "p_hh_li", "g_ink_pi", "a_hh", "a_1p_hh"):
-        raw[c] = _num(raw[c])
-    return raw.set_index("code").rename_axis("region_code")
+def kwb23() -> pd.DataFrame:
+    return shared_raw.kwb23()
 
 
 @pytest.fixture(scope="module")
-def wk23(tidy) -> pd.DataFrame:
-    return compute.compute(tidy, ["bijstand", "laag_inkomen", "inkomen"], years=[2023])
+def wk23(tidy23) -> pd.DataFrame:  # noqa: ANN001
+    ids = ["bijstand", "laag_inkomen", "inkomen", "inwoners", "eenpersoons"]
+    return compute.compute(tidy23, ids, years=[2023])
 
 
 def _by_code(frame: pd.DataFrame, ind: str) -> pd.DataFrame:
@@ -44,14 +38,21 @@ def _by_code(frame: pd.DataFrame, ind: str) -> pd.DataFrame:
     return out
 
 
-def test_frame_columns_and_types(wk23):
+def test_frame_columns_and_types(wk23):  # noqa: ANN001
     assert tuple(wk23.columns) == compute.FRAME_COLUMNS
     assert wk23["synthetic"].dtype == bool and wk23["suppressed"].dtype == bool
     assert set(wk23["region_level"]) == {"WK"}
     assert not wk23.duplicated(["indicator", "year", "region_code"]).any()
+    assert not wk23["synthetic"].any()
 
 
-def test_bijstand_rate_equals_file(wk23, kwb23):
+def test_every_wijk_of_the_xlsx_gets_a_row(wk23, kwb23):  # noqa: ANN001
+    codes = set(kwb23.loc[kwb23["level"] == "WK", "code"])
+    for ind in ("bijstand", "inwoners"):
+        assert set(_by_code(wk23, ind).index) == codes, ind
+
+
+def test_bijstand_rate_equals_file(wk23, kwb23):  # noqa: ANN001
     got = _by_code(wk23, "bijstand")
     src = kwb23.loc[got.index]
     minpop = registry.get("bijstand").min_population
@@ -60,96 +61,99 @@ def test_bijstand_rate_equals_file(wk23, kwb23):
     assert ok.sum() > 2500
     np.testing.assert_allclose(got.loc[ok, "value"], expected[ok], rtol=1e-12)
     np.testing.assert_allclose(got.loc[ok, "numerator"], src.loc[ok, "a_soz_wb"])
+    np.testing.assert_allclose(got.loc[ok, "denominator"], src.loc[ok, "a_inw"])
     # suppression: exactly the wijken with fewer inhabitants than the threshold
     small = src["a_inw"] < minpop
     assert small.sum() > 0
     assert (got["suppressed"].to_numpy() == small.to_numpy()).all()
     assert got.loc[small, "value"].isna().all()
-    # missing in the file -> NaN, never 0
+    # missing ('.') in the file -> NaN, never 0
     missing = src["a_soz_wb"].isna() & ~small
     assert missing.sum() > 0
     assert got.loc[missing, "value"].isna().all()
 
 
-def test_published_percentage_passes_through(wk23, kwb23):
+def test_published_percentage_passes_through(wk23, kwb23):  # noqa: ANN001
     got = _by_code(wk23, "laag_inkomen")
     src = kwb23.loc[got.index, "p_hh_li"]
     pd.testing.assert_series_equal(got["value"].astype(float), src.astype(float), check_names=False)
     assert src.isna().sum() > 0  # the file has secret values: they stay NaN
     assert (got["unit"] == "%").all() and (got["source"] == "kwb-2023.xlsx").all()
-    assert not got["synthetic"].any() and (got["method"] == "published").all()
-
-
-def test_invariant_to_row_order(tidy):
-    sub = tidy[tidy["gemeente_code"].isin(["GM0014", "GM0363", "GM0344"])]
-    ids = ["bijstand", "inkomen", "eenpersoons", "lbm", "inwoners"]
-    a = compute.compute(sub, ids)
-    b = compute.compute(sub.sample(frac=1.0, random_state=7), ids)
-    assert len(a) > 100
-    pd.testing.assert_frame_equal(a, b)
-    groups = {"x": ["WK001400", "WK001401", "WK001402"], "y": ["WK034400", "WK034401"]}
-    pd.testing.assert_frame_equal(
-        compute.aggregate(sub, ids, groups),
-        compute.aggregate(sub.sample(frac=1.0, random_state=3), ids, groups),
+    assert (got["method"] == "published").all()
+    # numerator/denominator let region sets weight it by households (a_hh) of the same year
+    both = src.notna() & kwb23.loc[got.index, "a_hh"].notna()
+    np.testing.assert_allclose(got.loc[both, "denominator"], kwb23.loc[got.index[both], "a_hh"])
+    np.testing.assert_allclose(
+        got.loc[both, "numerator"], src[both] * kwb23.loc[got.index[both], "a_hh"], rtol=1e-12
     )
 
 
-def test_aggregate_two_wijken_equals_hand_computation(tidy, kwb23):
-    a, b = "WK001400", "WK001401"
-    out = compute.aggregate(
-        tidy, ["bijstand", "inkomen", "eenpersoons", "inwoners"], {"twee": [a, b]}, year=2023
+def test_decimal_comma_columns_and_counts(wk23, tidy23, kwb23):  # noqa: ANN001
+    inw = _by_code(wk23, "inwoners")
+    np.testing.assert_array_equal(inw["value"], kwb23.loc[inw.index, "a_inw"])
+    one = _by_code(wk23, "eenpersoons")
+    f = kwb23.loc[one.index]
+    ok = ~one["suppressed"] & f["a_1p_hh"].notna() & f["a_hh"].gt(0)
+    np.testing.assert_allclose(one.loc[ok, "value"], (f["a_1p_hh"] / f["a_hh"] * 100)[ok])
+    # 'g_afs_hp' is written with decimal commas in the xlsx ('0,4')
+    hp = compute.compute(tidy23, ["afstand_huisarts"], years=[2023])
+    hp = _by_code(hp, "afstand_huisarts")
+    src = kwb23.loc[hp.index, "g_afs_hp"]
+    assert (src.dropna() % 1 != 0).any()
+    pd.testing.assert_series_equal(hp["value"].astype(float), src, check_names=False)
+
+
+def test_gemeente_and_nl_levels_equal_file(tidy23, kwb23):  # noqa: ANN001
+    gm = _by_code(compute.compute(tidy23, ["bijstand"], level="GM"), "bijstand")
+    f = kwb23.loc[gm.index]
+    assert len(gm) == 342
+    np.testing.assert_allclose(gm["value"], f["a_soz_wb"] / f["a_inw"] * 1000, rtol=1e-12)
+    nl = compute.compute(tidy23, ["bijstand", "inwoners"], level="NL").set_index("indicator")
+    # KWB 2023 Nederland: 400,280 people on social assistance, 17,811,291 inhabitants
+    assert kwb23.loc["NL00", "a_soz_wb"] == 400280 and kwb23.loc["NL00", "a_inw"] == 17811291
+    assert nl.loc["bijstand", "value"] == pytest.approx(400280 / 17811291 * 1000, rel=1e-12)
+    assert nl.loc["inwoners", "value"] == 17811291
+
+
+def test_crime_rate_per_buurt_from_the_2023_files(tidy23, kwb23):  # noqa: ANN001
+    """47018NED total crime 2023 per buurt / KWB 2023 inhabitants of the same buurt x 1,000."""
+    crime = shared_raw.crime23().set_index("buurt")["count"]
+    got = _by_code(compute.compute(tidy23, ["criminaliteit"], level="BU"), "criminaliteit")
+    assert set(got.index) == set(crime.index)
+    inw = kwb23["a_inw"].reindex(got.index)
+    minpop = registry.get("criminaliteit").min_population
+    ok = inw >= minpop
+    assert ok.sum() > 9000
+    np.testing.assert_allclose(
+        got.loc[ok, "value"], (crime[got.index] / inw * 1000)[ok], rtol=1e-12
     )
-    got = out.set_index("indicator")["value"]
-    f = kwb23.loc[[a, b]]
-    assert f[["a_inw", "a_soz_wb", "g_ink_pi", "a_hh", "a_1p_hh"]].notna().all().all()
-    inw = f["a_inw"].sum()
-    assert got["inwoners"] == pytest.approx(inw)
-    assert got["bijstand"] == pytest.approx(f["a_soz_wb"].sum() / inw * 1000, rel=1e-12)
-    assert got["inkomen"] == pytest.approx((f["g_ink_pi"] * f["a_inw"]).sum() / inw, rel=1e-12)
-    assert got["eenpersoons"] == pytest.approx(f["a_1p_hh"].sum() / f["a_hh"].sum() * 100)
-    assert (out["region_level"] == "AREA").all() and (out["coverage"] == 1.0).all()
-    assert (out["gemeente_code"] == "GM0014").all()
+    np.testing.assert_array_equal(got["numerator"], crime[got.index])
+    assert got.loc[~ok, "value"].isna().all()
+    # crime with no known buurt (BU00000000, 3,798 in the README) has no inhabitants: no rate
+    assert crime["BU00000000"] == 3798 and np.isnan(got.loc["BU00000000", "value"])
+    assert (got.drop(index="BU00000000")["source"] == "47018NED+kwb-2023.xlsx").all()
 
 
-def test_aggregate_missing_member_lowers_coverage_not_value(tidy, kwb23):
-    out = compute.aggregate(tidy, ["bijstand"], {"g": ["WK001400", "WK999999"]}, year=2023)
-    row = out.iloc[0]
-    f = kwb23.loc["WK001400"]
-    assert row["value"] == pytest.approx(f["a_soz_wb"] / f["a_inw"] * 1000)
-    assert row["coverage"] == pytest.approx(0.5)
+def test_invariant_to_row_order(tidy23):  # noqa: ANN001
+    sub = tidy23[tidy23["gemeente_code"].isin(["GM0014", "GM0363", "GM0344"])]
+    ids = ["bijstand", "inkomen", "eenpersoons", "inwoners", "criminaliteit"]
+    for level in ("WK", "BU"):
+        a = compute.compute(sub, ids, level=level)
+        b = compute.compute(sub.sample(frac=1.0, random_state=7), ids, level=level)
+        assert len(a) > 100
+        pd.testing.assert_frame_equal(a, b)
 
 
-def test_aggregate_lbm_is_population_weighted(tidy, shared_dir):
-    lbm = pd.read_csv(shared_dir / "lbm" / "wijk_scores_2002_2024.csv", dtype={"wk_code": str})
-    codes = ["WK001400", "WK001401", "WK001402"]
-    l24 = lbm[(lbm["jaar"] == 2024) & lbm["wk_code"].isin(codes)].set_index("wk_code")["lbm"]
-    pop = tidy[
-        (tidy["year"] == 2024)
-        & (tidy["variable"] == "AantalInwoners")
-        & tidy["region_code"].isin(codes)
-    ].set_index("region_code")["value"]
-    out = compute.aggregate(tidy, ["lbm"], {"a": codes}, year=2024)
-    exp = (l24 * pop.reindex(l24.index)).sum() / pop.reindex(l24.index).sum()
-    assert out["value"].iloc[0] == pytest.approx(exp, rel=1e-12)
-
-
-def test_benchmarks_put_gemeente_and_nl_beside_wijk(tidy, kwb23):
-    b = compute.benchmarks(tidy, ["bijstand"], region_codes=["WK001400"], years=[2023])
-    row = b.iloc[0]
-    gm, nl = kwb23.loc["GM0014"], kwb23.loc["NL00"]
-    assert row["gemeente_value"] == pytest.approx(gm["a_soz_wb"] / gm["a_inw"] * 1000)
-    assert row["nl_value"] == pytest.approx(nl["a_soz_wb"] / nl["a_inw"] * 1000)
-    assert row["diff_nl"] == pytest.approx(row["value"] - row["nl_value"])
-
-
-def test_errors_name_the_bad_value(tidy):
+def test_errors_name_the_bad_value(tidy23):  # noqa: ANN001
     with pytest.raises(IndicatorError, match="nope.*bijstand"):
-        compute.compute(tidy, ["nope"])
+        compute.compute(tidy23, ["nope"])
     with pytest.raises(IndicatorError, match=r"\[1999\].*available years"):
-        compute.compute(tidy, ["bijstand"], years=[1999])
-    lbm_only = tidy[tidy["source_table"] == "LBM3.0"]
+        compute.compute(tidy23, ["bijstand"], years=[1999])
+    crime_only = tidy23[tidy23["dataset"] == "crime"]
     with pytest.raises(IndicatorError, match="no data at level 'GM'"):
-        compute.compute(lbm_only, ["lbm"], level="GM")
+        compute.compute(crime_only, ["criminaliteit"], level="GM")
+    with pytest.raises(IndicatorError, match="unknown level"):
+        compute.compute(crime_only, ["criminaliteit"], level="XX")
 
 
 def _frame(rows: list[tuple], table: str) -> pd.DataFrame:
@@ -172,7 +176,8 @@ def test_synthetic_flag_and_crime_groups():
     rows += [("WK999901", v, 2.0) for v in crime] + [("WK999902", v, 1.0) for v in crime]
     syn = _frame(rows, "synthetic:47018NED")
     out = compute.compute(syn, ["geweld"]).set_index("region_code")
-    assert out.loc["WK999901", "value"] == pytest.approx(2.0 * len(crime) / 1000 * 1000)
+    # 7 types x 2 crimes / 1,000 inhabitants x 1,000
+    assert len(crime) == 7 and out.loc["WK999901", "value"] == pytest.approx(14.0)
     assert out["synthetic"].all()
     assert out.loc["WK999902", "suppressed"]  # 150 < 200 inhabitants
     assert np.isnan(out.loc["WK999902", "value"])
@@ -192,16 +197,19 @@ def test_synthetic_flag_and_crime_groups():
     assert m["synthetic"] and m["source"] == "47018NED+synthetic:85984NED"
 
 
-def test_harmonisation_columns_propagate():
+def test_method_and_coverage_propagate():
+    """A value is as indirect as its most indirect input (published < summed < same-area)."""
     df = _frame(
         [
             ("WK999901", "PersonenPerSoortUitkeringBijstand", 10.0),
             ("WK999901", "AantalInwoners", 500.0),
         ],
-        "synthetic:85984NED",
+        "test",
     )
-    df["method"] = ["exact", "reallocated"]
+    df["method"] = ["published", "summed"]
     df["coverage"] = [1.0, 0.8]
     r = compute.compute(df, ["bijstand"]).iloc[0]
-    assert r["method"] == "reallocated" and r["coverage"] == pytest.approx(0.8)
-    assert r["value"] == pytest.approx(20.0)
+    assert r["method"] == "summed" and r["coverage"] == pytest.approx(0.8)
+    assert r["value"] == pytest.approx(10 / 500 * 1000)
+    df["method"] = ["same-area:buurten", "published"]
+    assert compute.compute(df, ["bijstand"]).iloc[0]["method"] == "same-area"

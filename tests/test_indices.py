@@ -64,8 +64,40 @@ def test_default_weights_use_registry_ids_with_a_direction():
         for k in w:
             assert registry.get(k).polarity in (-1, 1)
     assert set(indices.LIVEABILITY_DEFAULT).isdisjoint(indices.SAFETY_DEFAULT)
-    # the safety index does not count the total and its parts twice
-    assert "criminaliteit" not in indices.SAFETY_DEFAULT
+
+
+@pytest.fixture(scope="module")
+def soort_keys(shared_dir) -> dict[str, str]:
+    """47018NED SoortMisdrijf code list (Key -> Title) as the police publish it."""
+    df = pd.read_csv(
+        shared_dir / "crime" / "47018NED" / "SoortMisdrijf.csv", dtype=str, keep_default_na=False
+    )
+    return dict(zip(df["Key"].str.strip(), df["Title"].str.strip(), strict=True))
+
+
+def _crime_types(component: str, soort: dict[str, str]) -> set[str]:
+    """The crime types (SoortMisdrijf keys) a safety component counts; the total '0.0.0'
+    (Title 'Totaal misdrijven' in the code list) stands for every type of the list."""
+    keys = set(registry.CRIME_GROUPS.get(component, ()))
+    if any(soort[k] == "Totaal misdrijven" for k in keys):
+        return {k for k, t in soort.items() if t != "Totaal misdrijven"}
+    return keys
+
+
+def test_default_safety_weights_count_no_crime_type_twice(soort_keys):
+    """Issue 11 item 6: every crime type is in at most one default safety component."""
+    seen: dict[str, list[str]] = {}
+    for comp in indices.SAFETY_DEFAULT:
+        assert comp in registry.CRIME_GROUPS, f"{comp} is not a crime group"
+        for k in _crime_types(comp, soort_keys):
+            assert k in soort_keys, f"{comp}: {k} is not a 47018NED SoortMisdrijf key"
+            seen.setdefault(k, []).append(comp)
+    twice = {k: v for k, v in seen.items() if len(v) > 1}
+    assert twice == {}, f"crime types counted twice in SAFETY_DEFAULT: {twice}"
+    # the check can fail: adding burglary (1.1.1, inside 'vermogen') or the total overlaps
+    for extra in ("woninginbraak", "criminaliteit"):
+        both = _crime_types(extra, soort_keys) & _crime_types("vermogen", soort_keys)
+        assert "1.1.1" in both, extra
 
 
 @pytest.mark.parametrize(
@@ -225,7 +257,7 @@ def test_invariant_to_row_order():
         pd.testing.assert_frame_equal(a, b)
 
 
-def test_suppressed_rows_excluded_and_flags_propagate():
+def test_suppressed_rows_excluded_and_synthetic_rows_never_meet_real_ones():
     rng = np.random.default_rng(6)
     df = random_frame(rng, ("geweld", "vermogen"), p_missing=0.0)
     w = {"geweld": 1.0, "vermogen": 1.0}
@@ -233,23 +265,36 @@ def test_suppressed_rows_excluded_and_flags_propagate():
     as_missing = df.copy()
     as_missing.loc[k, "value"] = np.nan
     sup = df.copy()
-    sup.loc[k, ["value", "suppressed", "synthetic"]] = [1e9, True, True]
+    sup.loc[k, ["value", "suppressed"]] = [1e9, True]
     a = indices.composite(as_missing, w)
     b = indices.composite(sup, w)
     pd.testing.assert_series_equal(idx(a), idx(b))
     rb = b.set_index(["region_code", "year"])
     assert rb.loc[("WK000501", 2014), "suppressed_components"] == 1
-    assert bool(rb.loc[("WK000501", 2014), "synthetic"])
-    assert rb["synthetic"].sum() == 1 and not a["synthetic"].any()
-    # a suppressed row in the reference year does not enter the standardisation either
-    k0 = df.index[(df.indicator == "geweld") & (df.region_code == "WK000501") & (df.year == 2012)][
-        0
-    ]
-    s0 = df.copy()
-    s0.loc[k0, ["value", "suppressed"]] = [1e9, True]
+    # a synthetic row in a real frame is left out (as if missing): it never enters a real index
+    syn = df.copy()
+    syn.loc[k, ["value", "synthetic"]] = [1e9, True]
+    with pytest.warns(UserWarning, match="synthetic"):
+        c = indices.composite(syn, w)
+    pd.testing.assert_series_equal(idx(a), idx(c))
+    assert not c["synthetic"].any()
+    # a synthetic row in the reference year does not move the standardisation either
+    k0 = df.index[(df.indicator == "geweld") & (df.region_code == "WK000501") & (df.year == 2012)]
     m0 = df.copy()
-    m0.loc[k0, "value"] = np.nan
-    pd.testing.assert_series_equal(idx(indices.composite(s0, w)), idx(indices.composite(m0, w)))
+    m0.loc[k0[0], "value"] = np.nan
+    s0 = df.copy()
+    s0.loc[k0[0], ["value", "synthetic"]] = [1e9, True]
+    with pytest.warns(UserWarning, match="synthetic"):
+        got = idx(indices.composite(s0, w))
+    pd.testing.assert_series_equal(got, idx(indices.composite(m0, w)))
+    # suppressed reference rows are not used either
+    p0 = df.copy()
+    p0.loc[k0[0], ["value", "suppressed"]] = [1e9, True]
+    pd.testing.assert_series_equal(idx(indices.composite(p0, w)), idx(indices.composite(m0, w)))
+    # a frame without any real row (the demo store) gives an index flagged synthetic everywhere
+    demo = indices.composite(df.assign(synthetic=True), w)
+    assert demo["synthetic"].all()
+    pd.testing.assert_series_equal(idx(demo), idx(indices.composite(df, w)))
 
 
 def test_absent_component_warns_and_bad_method_raises():
@@ -327,3 +372,66 @@ def test_real_lbm_rank_index_is_percentile_in_reference_year(lbm):
     expected = [stats.percentileofscore(ref, v, kind="mean") for v in vals]
     np.testing.assert_allclose(sample["index"].to_numpy(), expected, atol=1e-9)
     assert res["index"].dropna().between(0, 100).all()
+
+
+# --------------------------------------------------------------------------- real store
+
+
+@pytest.fixture(scope="module")
+def real_frame(real_store) -> pd.DataFrame:
+    """What the /indices page standardises: WK, GM and NL rows of the real store's dataset."""
+    from indicators import dataset
+
+    ids = sorted({*indices.LIVEABILITY_DEFAULT, *indices.SAFETY_DEFAULT, "criminaliteit"})
+    f = pd.concat([r for i in ids if len(r := dataset.rows(i, real_store))], ignore_index=True)
+    return f[f["region_level"].isin(["WK", "GM", "NL"])].reset_index(drop=True)
+
+
+def test_real_store_index_is_standardised_against_its_real_year(real_frame, shared_dir):
+    """Hand computation from the raw xlsx: bijstand per 1,000 of the 2023 wijken that are the same
+    area in 2024 (same buurten, inhabitants within 25%/100), z-scored against those wijken."""
+    import shared_raw
+
+    # the only real bijstand figures in ../shared are KWB 2023 (the 2024 extract has 8 variables)
+    assert not any("Bijstand" in k for v in shared_raw._kwb24().values() for k in v)
+    k = shared_raw.kwb23()
+    minpop = registry.get("bijstand").min_population
+    w = k.loc[shared_raw.same_wijken_2023()]
+    w = w[(w["a_inw"] >= minpop) & w["a_soz_wb"].notna()]
+    x = -(w["a_soz_wb"] / w["a_inw"] * 1000)  # polarity −1: fewer is better
+    expected = (x - x.mean()) / x.std(ddof=0)
+    assert len(expected) > 2500
+    res = indices.composite(real_frame, {"bijstand": 1.0})
+    assert res.attrs["reference_years"] == {"bijstand": 2023}
+    got = res[(res["region_level"] == "WK") & res["index"].notna()].set_index("region_code")
+    assert set(got["year"]) == {2023}  # an index exists only where its component is real
+    assert set(got.index) == set(expected.index)
+    np.testing.assert_allclose(got.loc[expected.index, "index"], expected, rtol=1e-9, atol=1e-9)
+    assert not res["synthetic"].any()
+
+
+def test_real_store_index_ignores_synthetic_rows_added_to_it(real_frame):
+    """The issue 11 bug: real components standardised against synthetic 2012 values."""
+    real = indices.composite(real_frame, {"bijstand": 1.0, "inkomen": 1.0})
+    wk23 = real_frame[(real_frame["indicator"] == "bijstand") & (real_frame["year"] == 2023)
+                      & (real_frame["region_level"] == "WK")]  # fmt: skip
+    fake = wk23.assign(year=2012, value=wk23["value"] * 5, synthetic=True, source="synthetic:x")
+    with pytest.warns(UserWarning, match="synthetic"):
+        mixed = indices.composite(pd.concat([real_frame, fake]), {"bijstand": 1.0, "inkomen": 1.0})
+    assert mixed.attrs["reference_years"] == {"bijstand": 2023, "inkomen": 2023}
+    pd.testing.assert_series_equal(idx(mixed), idx(real))
+    assert not mixed["synthetic"].any() and 2012 not in set(mixed["year"])
+
+
+def test_real_store_default_safety_index_has_no_values_without_real_components(real_frame):
+    """../shared holds only the 2023 crime total (0.0.0): the default groups are not real here,
+    so the default safety index has no value anywhere (never a stand-in)."""
+    import shared_raw
+
+    assert set(shared_raw.crime23()["soort"]) == {"0.0.0"}
+    with pytest.warns(UserWarning, match="no usable"):
+        res = indices.composite(real_frame, indices.SAFETY_DEFAULT)
+    assert res["index"].notna().sum() == 0
+    tot = indices.composite(real_frame, {"criminaliteit": 1.0})
+    assert tot.attrs["reference_years"] == {"criminaliteit": 2023}
+    assert set(tot.loc[tot["index"].notna(), "year"]) == {2023}

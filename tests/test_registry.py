@@ -113,6 +113,20 @@ def test_every_stem_is_known_to_the_loaders(known_stems):
     assert unknown == set()
 
 
+def test_xlsx_columns_the_registry_reads_are_real_odata_stems(kwb2024_props, shared_dir):
+    """The KWB download's short names (a_inw, a_soz_wb, ...) that feed an indicator map onto a
+    stem and unit of the real 85984NED DataProperties, so 2023 (xlsx) and 2024 (OData) values of
+    one indicator are the same variable."""
+    header = pd.read_excel(shared_dir / "cbs" / "kwb-2023-subset.xlsx", nrows=0).columns
+    read = {s for i in registry.REGISTRY for s in i.stems}
+    used = {c: _normalise.KWB_SHORT_NAMES[c] for c in header if c in _normalise.KWB_SHORT_NAMES}
+    used = {c: v for c, v in used.items() if v[0] in read}
+    assert {"a_inw", "a_soz_wb", "p_hh_li", "g_ink_pi"} <= set(used)
+    for col, (stem, unit) in used.items():
+        assert stem in kwb2024_props, f"{col} -> {stem} is not a 85984NED key"
+        assert kwb2024_props[stem] == unit, (col, stem, unit, kwb2024_props[stem])
+
+
 def test_published_units_match_the_source(kwb2024_props):
     short_units = {v: u for v, u in _normalise.KWB_SHORT_NAMES.values()}
     for i in registry.REGISTRY:

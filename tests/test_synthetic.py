@@ -1,4 +1,5 @@
-"""The synthetic CBS-format source: deterministic, complete, internally consistent, labelled."""
+"""The synthetic CBS-format source: deterministic, complete, internally consistent, labelled, and
+only ever in the demo store (never in the real one). Generated once per session."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from errors import InputError
-from loaders import _odata, schema, synthetic, tables
+import settings
+from errors import InputError, StoreError
+from loaders import _odata, schema, store, synthetic, tables
 
-YEARS = [2012, 2016, 2024]
+YEARS = [2012, 2016, 2023, 2024]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def synth(shared_dir) -> pd.DataFrame:  # noqa: ANN001
+    """The one synthetic generation of the session (every test reads it, none changes it)."""
     return synthetic.load_synthetic(years=YEARS, shared_dir=shared_dir)
 
 
@@ -25,12 +28,20 @@ def _values(df: pd.DataFrame, year: int, level: str, variable: str) -> pd.Series
     return df.loc[m].set_index("region_code")["value"]
 
 
-def test_deterministic_by_seed(shared_dir, synth) -> None:  # noqa: ANN001
-    again = synthetic.load_synthetic(years=YEARS, shared_dir=shared_dir)
-    pd.testing.assert_frame_equal(synth, again)
-    other = synthetic.load_synthetic(years=[2024], seed=7, shared_dir=shared_dir)
-    a = _values(synth, 2024, "WK", "GemiddeldInkomenPerInwoner")
-    b = _values(other, 2024, "WK", "GemiddeldInkomenPerInwoner")
+def test_deterministic_by_seed_and_parts_equal_the_table(shared_dir, synth) -> None:  # noqa: ANN001
+    # generating 2016 again (as store parts) gives exactly the rows of the session's generation
+    parts = synthetic.parts(years=[2016], shared_dir=shared_dir)
+    assert [(p.key, p.indeling, p.origin) for p in parts] == [
+        ("kwb-2016", 2016, "synthetic"),
+        ("crime-2016", 2024, "synthetic"),
+    ]
+    again = pd.concat([p.frame for p in parts], ignore_index=True)
+    key = ["variable", "region_code"]
+    mine = synth[synth["year"] == 2016].sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(again.sort_values(key).reset_index(drop=True), mine)
+    other = synthetic.load_synthetic(years=[2012], seed=7, shared_dir=shared_dir)
+    a = _values(synth, 2012, "WK", "GemiddeldInkomenPerInwoner")
+    b = _values(other, 2012, "WK", "GemiddeldInkomenPerInwoner")
     assert not np.allclose(a.sort_index().fillna(0), b.sort_index().fillna(0))
 
 
@@ -111,7 +122,7 @@ def test_variables_appear_when_cbs_started_publishing(synth) -> None:  # noqa: A
 
 def test_crime_total_and_national_scaling(shared_dir, synth) -> None:  # noqa: ANN001
     crime = synth[synth["variable"].str.startswith("GeregistreerdeMisdrijven")]
-    assert set(crime["year"]) == {2012, 2016}  # 47018NED runs 2012-2023
+    assert set(crime["year"]) == {2012, 2016, 2023}  # 47018NED runs 2012-2023: no 2024
     wide = crime.pivot_table(index=["year", "region_code"], columns="variable", values="value")
     types = [c for c in wide.columns if c != "GeregistreerdeMisdrijven[0.0.0]"]
     assert (wide["GeregistreerdeMisdrijven[0.0.0]"] >= wide[types].sum(axis=1)).all()
@@ -120,13 +131,13 @@ def test_crime_total_and_national_scaling(shared_dir, synth) -> None:  # noqa: A
     assert wk_2012 == set(_values(synth, 2024, "WK", "AantalInwoners").index)
     nat = pd.read_csv(shared_dir / "crime" / "national_crime_by_type_2012_2023.csv")
     real_total = nat.set_index(["incident_type_code", "year"])["incident_count"]
-    for year in (2012, 2016):
+    for year in (2012, 2016, 2023):
         nl = wide.loc[(year, "NL00"), "GeregistreerdeMisdrijven[0.0.0]"]
         assert nl == pytest.approx(real_total[("Totaal misdrijven", year)], rel=0.01)
 
 
-def test_decliners_decline(shared_dir) -> None:  # noqa: ANN001
-    df = synthetic.load_synthetic(years=[2012, 2023, 2024], shared_dir=shared_dir)
+def test_decliners_decline(shared_dir, synth) -> None:  # noqa: ANN001
+    df = synth
     dec = set(synthetic.decliners(shared_dir=shared_dir))
     wk24 = _values(df, 2024, "WK", "AantalInwoners")
     assert 0.05 < len(dec) / len(wk24) < 0.2
@@ -158,7 +169,9 @@ def test_dump_path_equals_fast_path(shared_dir, synth) -> None:  # noqa: ANN001
     )
     assert all(r["WijkenEnBuurten"].endswith(" ") for r in dumps["83487NED"]["TypedDataSet"][:50])
     crime = _odata.crime_to_tidy(dumps["47018NED"], source_table="synthetic:47018NED")
-    fast = synth[synth["variable"].str.startswith("Geregistreerde")]
+    fast = synth[
+        synth["variable"].str.startswith("Geregistreerde") & synth["year"].isin([2012, 2016])
+    ]
     key = ["year", "region_code", "variable"]
     a = crime.sort_values(key).reset_index(drop=True)
     b = fast.sort_values(key).reset_index(drop=True)
@@ -190,3 +203,47 @@ def test_write_dumps_cbsodata_layout(tmp_path, shared_dir) -> None:  # noqa: ANN
 def test_bad_years_are_refused(shared_dir) -> None:  # noqa: ANN001
     with pytest.raises(InputError, match="2011"):
         synthetic.load_synthetic(years=[2011], shared_dir=shared_dir)
+
+
+# --------------------------------------------------------------------------- demo store only
+
+
+def test_pipeline_puts_synthetic_data_in_the_demo_store_only(tmp_path) -> None:  # noqa: ANN001
+    import pipeline
+    from indicators import dataset
+
+    s = settings.override(data_dir=tmp_path)
+    v = pipeline.build("synthetic", years=[2023, 2024], settings=s, progress=lambda _m: None)
+    assert v.kind == "synthetic"
+    assert v.path.parent.parent == tmp_path / "demo"
+    assert not (tmp_path / "store").exists(), "the real store root was touched"
+    assert store.current(tmp_path / "demo").id == v.id
+    assert store.current(tmp_path / "store") is None
+    m = v.manifest
+    assert m["synthetic_rows"] == m["rows"] > 0
+    assert {p["origin"] for p in m["parts"]} == {"synthetic"}
+    assert all(p["table_id"].startswith("synthetic:") for p in m["parts"])
+    rows = v.read()
+    assert schema.is_synthetic(rows["source_table"]).all()
+    f = dataset.rows("bijstand", v)
+    assert len(f) > 3000 and f["synthetic"].all()
+    assert dataset.rows("lbm", v).empty  # no synthetic Leefbaarometer exists
+
+
+def test_real_store_refuses_synthetic_parts(tmp_path, shared_dir) -> None:  # noqa: ANN001
+    part = synthetic.parts(years=[2016], shared_dir=shared_dir)[0]
+    with store.Builder(tmp_path / "store", "real") as b:
+        with pytest.raises(StoreError, match="synthetic"):
+            b.add(part)
+        # relabelling the origin does not smuggle synthetic rows in either
+        disguised = store.Part(part.dataset, part.year, part.indeling, "70904NED", "shared",
+                               part.frame)  # fmt: skip
+        with pytest.raises(StoreError, match="synthetic"):
+            b.add(disguised)
+        assert b.parts == {}
+    assert store.current(tmp_path / "store") is None  # nothing committed
+    # and the demo store refuses real rows
+    real = part.frame.assign(source_table="70904NED")
+    with store.Builder(tmp_path / "demo", "synthetic") as b:
+        with pytest.raises(StoreError, match="synthetic"):
+            b.add(store.Part("kwb", 2016, 2016, "70904NED", "shared", real))
