@@ -5,10 +5,10 @@ Only when the region is the same area. The evidence, best first:
 
 ``boundaries``
     Boundary files of both years exist (shared files or PDOK): at least 90% of the region lies in
-    one target region and it covers at least 90% of that target (both measured on the cores of the
-    generalised boundaries, shrunk by 200 m, :func:`geo.crosswalk._geometry_crosswalk`). A
-    different code for the same area (``recoded``) counts too. Split or merged regions are *not*
-    the same area.
+    one target region and it covers at least 90% of that target, measured on the cores of the
+    generalised boundaries (shrunk by 200 m, :func:`geo.crosswalk._geometry_crosswalk`), and the
+    full polygons overlap at least 80% both ways. A different code for the same area
+    (``recoded``) counts too. Split, merged or redrawn regions are *not* the same area.
 ``buurten``
     No boundaries for that year (wijken and gemeenten): the region has the same code in both years,
     holds exactly the same buurt codes, and its inhabitants agree (see :data:`TOLERANCE`). In the
@@ -35,11 +35,13 @@ from collections.abc import Callable
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from errors import GeoError
 from geo import crosswalk
 
 SAME_SHARE = 0.90
+FULL_SHARE = 0.80
 TOLERANCE = 0.25
 SLACK = 100.0
 COLUMNS = ("level", "from_indeling", "from_code", "to_code", "method", "reason")
@@ -91,13 +93,15 @@ def by_boundaries(
     rows = []
     matched = cw[cw["to_code"].notna()].sort_values("weight", ascending=False, kind="stable")
     top = matched.drop_duplicates("from_code").set_index("from_code")
+    full = _full_shares(s, t, top)
     for code in sorted(set(cw["from_code"].astype(str))):
         if code not in top.index:
             rows.append((level, from_year, code, None, "unmatched",
                          "no boundary of this region in one of the two years"))  # fmt: skip
             continue
         r = top.loc[code]
-        if r["weight"] >= SAME_SHARE and r["to_coverage"] >= SAME_SHARE:
+        core_ok = r["weight"] >= SAME_SHARE and r["to_coverage"] >= SAME_SHARE
+        if core_ok and min(full.get(code, (0.0, 0.0))) >= FULL_SHARE:
             method = "boundaries" if r["to_code"] == code else "recoded"
             rows.append((level, from_year, code, r["to_code"], method, ""))
         else:
@@ -105,6 +109,24 @@ def by_boundaries(
             rows.append((level, from_year, code, None, "unmatched",
                          f"boundaries changed (now in {', '.join(sorted(targets)[:4])})"))  # fmt: skip
     return _frame(rows)
+
+
+def _full_shares(
+    src: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame, top: pd.DataFrame
+) -> dict[str, tuple[float, float]]:
+    """For each from code and its main target: the shares of each full polygon in the other."""
+    a = src.set_index("code").geometry
+    b = tgt.set_index("code").geometry
+    codes = [c for c in top.index if c in a.index and top.loc[c, "to_code"] in b.index]
+    if not codes:
+        return {}
+    ga = a.loc[codes].values
+    gb = b.loc[top.loc[codes, "to_code"].to_numpy()].values
+    inter = shapely.area(shapely.intersection(ga, gb))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sa = inter / shapely.area(ga)
+        sb = inter / shapely.area(gb)
+    return {c: (float(x), float(y)) for c, x, y in zip(codes, sa, sb, strict=True)}
 
 
 def by_buurten(
