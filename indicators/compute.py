@@ -173,9 +173,11 @@ def _inputs(tidy: pd.DataFrame, mask: np.ndarray, variables: list[str]) -> dict:
             "(compute fewer years or levels at once)"
         )
     if "method" in tidy.columns:
-        meth = pd.Series(_objects(tidy["method"], "published")[idx])
-        rank = meth.str.split(":").str[0].map({m: i for i, m in enumerate(METHOD_ORDER)})
-        mrank = rank.fillna(METHOD_ORDER.index("unknown")).to_numpy().astype("int64")
+        codes, uniq = pd.factorize(_objects(tidy["method"], "published")[idx])
+        unknown = METHOD_ORDER.index("unknown")
+        order = {m: i for i, m in enumerate(METHOD_ORDER)}
+        ranks = np.array([order.get(str(m).split(":")[0], unknown) for m in uniq], dtype="int64")
+        mrank = ranks[codes] if len(codes) else np.zeros(0, dtype="int64")
     else:
         mrank = np.zeros(len(idx), dtype="int64")
     if "coverage" in tidy.columns:

@@ -91,9 +91,12 @@ def complete_counts(tidy: pd.DataFrame, counts: set[str]) -> pd.DataFrame:
         if kids.empty:
             continue
         pc = _parent(kids["region_code"].astype(str), parent)
-        g = kids.assign(_p=pc.to_numpy()).groupby(["_p", "variable"], sort=False)
-        sums = g["value"].agg(lambda v: v.sum() if v.notna().all() else np.nan)
-        sums = sums.reset_index().rename(columns={"_p": "region_code"})
+        g = kids.assign(_p=pc.to_numpy(), _ok=kids["value"].notna().to_numpy()).groupby(
+            ["_p", "variable"], sort=False, observed=True
+        )
+        sums = g.agg(value=("value", "sum"), n=("_ok", "size"), ok=("_ok", "sum"))
+        sums["value"] = sums["value"].where(sums["ok"] == sums["n"])  # complete children only
+        sums = sums.drop(columns=["n", "ok"]).reset_index().rename(columns={"_p": "region_code"})
         published = have.loc[have["region_level"] == parent, ["region_code", "variable"]]
         sums = sums.merge(published.assign(_pub=True), on=["region_code", "variable"], how="left")
         sums = sums[sums["_pub"].isna()].drop(columns="_pub")
@@ -202,7 +205,9 @@ def _map_to_target(native: pd.DataFrame, same: pd.DataFrame) -> pd.DataFrame:
 
 def _regions(version: store.Version, target: int) -> pd.DataFrame:
     """The 2024 regions with names (parts on the target indeling) and their 2024 inhabitants."""
-    df = version.read(levels=["NL", "GM", "WK", "BU"])
+    keys = [p for p in version.parts if int(p["indeling"]) == target]
+    df = version.read(datasets={p["dataset"] for p in keys}, years={int(p["year"]) for p in keys},
+                      variables=[registry.POPULATION, "lbm"])  # fmt: skip
     df = df[df["indeling"] == target]
     names = df.loc[df["region_name"].fillna("").str.len() > 0]
     names = names.sort_values("year").drop_duplicates("region_code", keep="last")
@@ -345,63 +350,105 @@ def build(
     names = regions.set_index("code")["name"]
     w24 = regions[regions["level"] == "WK"].set_index("code")["inhabitants"].dropna()
     same_tables: dict[tuple[str, int], pd.DataFrame] = {}
-    frames = []
-    years = sorted({int(p["year"]) for p in version.parts})
     kinds_synthetic = version.kind == "synthetic"
+    work = version.path / ".work"  # one Parquet file per year: memory is bounded by one year
+    work.mkdir(exist_ok=True)
+    years = sorted({int(p["year"]) for p in version.parts})
+    spilled = []
     for year in years:
-        tidy_year = version.read(years=[year], variables=stems)
-        if tidy_year.empty:
-            continue
-        for indeling in sorted(int(i) for i in tidy_year["indeling"].unique()):
-            own = tidy_year[tidy_year["indeling"] == indeling]
-            own_vars = set(own["variable"])
-            ids = [i.id for i in registry.REGISTRY if set(i.numerator) & own_vars]
-            if not ids:
-                continue
-            progress(f"indicators {year} (indeling {indeling}): {len(ids)} indicators")
-            extra = _mapped_denominators(tidy_year, indeling, ids, ev, target, same_tables)
-            inp = complete_counts(own, counts)
-            if len(extra):
-                have = set(zip(inp["region_code"], inp["variable"], strict=True))
-                extra = extra[[k not in have for k in zip(extra["region_code"], extra["variable"],
-                                                          strict=True)]]  # fmt: skip
-                inp = pd.concat([inp, extra], ignore_index=True)
-            native = _native(inp, ids, w24, names, indeling == target)
-            if indeling != target:
-                for level in ("WK", "GM", "BU"):
-                    codes = sorted(native.loc[native["region_level"] == level,
-                                              "region_code"].astype(str).unique())  # fmt: skip
-                    if codes and (level, indeling) not in same_tables:
-                        progress(f"same-area rule {level} {indeling}->{target}")
-                        same_tables[(level, indeling)] = ev.table(level, indeling, target, codes)
-                same = pd.concat([same_tables[k] for k in same_tables if k[1] == indeling],
-                                 ignore_index=True)  # fmt: skip
-                native = _map_to_target(native, same)
-            frames.append(native)
-    if not frames:
+        native_year = _year(version, year, target, stems, counts, ev, w24, names, same_tables,
+                            progress)  # fmt: skip
+        if native_year is not None and len(native_year):
+            path = work / f"{year}.parquet"
+            _finish(native_year.assign(synthetic=False)).to_parquet(path, index=False)
+            spilled.append(path)
+    if not spilled:
         raise StoreError("the store holds no input for any indicator; nothing to show")
-    frame = pd.concat(frames, ignore_index=True)
-    frame = _dedupe(frame)
-    # 2024 names and gemeenten for every region code
-    known = frame["region_code"].astype(str).map(names)
-    frame["region_name"] = known.fillna(frame["region_name"]).astype(str)
-    gm = frame["region_level"].isin(["WK", "BU", "GM"])
-    frame.loc[gm, "gemeente_code"] = "GM" + frame.loc[gm, "region_code"].astype(str).str[2:6]
-    # NPLV focus areas and the rest of their gemeente(n)
     wk_codes = regions[regions["level"] == "WK"].rename(columns={"code": "region_code"})
     sets = areas.region_sets(wk_codes[["region_code", "gemeente_code"]])
-    wk_rows = frame[frame["region_level"] == "WK"]
-    if sets and not wk_rows.empty:
-        frame = pd.concat(
-            [frame, aggregate(wk_rows, sets, inhabitants_2024=w24, population=_population(frame))],
-            ignore_index=True,
-        )
-    frame["synthetic"] = kinds_synthetic
-    frame = _finish(frame)
-    report = _write(frame, regions, same_tables, out_dir, version, s)
+    d = out_dir / "indicators"
+    d.mkdir(parents=True, exist_ok=True)
+    population = _population(_read_spilled(spilled, "inwoners"))
+    trend_parts, cover, n_values = [], {}, 0
+    for ind in registry.REGISTRY:
+        frame = _read_spilled(spilled, ind.id)
+        if frame.empty:
+            cover[ind.id] = _coverage_of(frame, ind)
+            continue
+        frame = _dedupe(frame)
+        # 2024 names and gemeenten for every region code
+        known = frame["region_code"].astype(str).map(names)
+        frame["region_name"] = known.fillna(frame["region_name"]).astype(str)
+        gm = frame["region_level"].isin(["WK", "BU", "GM"])
+        frame.loc[gm, "gemeente_code"] = "GM" + frame.loc[gm, "region_code"].astype(str).str[2:6]
+        # NPLV focus areas and the rest of their gemeente(n): the one aggregation
+        wk_rows = frame[frame["region_level"] == "WK"]
+        if sets and not wk_rows.empty:
+            agg = aggregate(wk_rows, sets, inhabitants_2024=w24, population=population)
+            frame = pd.concat([frame, agg], ignore_index=True)
+        frame["synthetic"] = kinds_synthetic
+        frame = _finish(frame)
+        frame.to_parquet(d / f"{ind.id}.parquet", index=False, compression="zstd")
+        trend_parts.append(trend_table(frame, s.first_year))
+        cover[ind.id] = _coverage_of(frame, ind)
+        n_values += len(frame)
+        progress(f"indicator {ind.id}: {len(frame):,} values")
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)
+    trends_all = [t for t in trend_parts if len(t)]
+    (pd.concat(trends_all, ignore_index=True) if trends_all
+     else pd.DataFrame(columns=list(TREND_COLUMNS))).to_parquet(
+        out_dir / "trends.parquet", index=False)  # fmt: skip
+    regions.to_parquet(out_dir / "regions.parquet", index=False)
+    report = _write_same(same_tables, out_dir)
+    report["indicator_values"] = n_values
+    report["coverage"] = cover
     report["build_seconds"] = round(time.perf_counter() - t0, 1)
-    progress(f"{len(frame):,} indicator values in {report['build_seconds']} s")
+    progress(f"{n_values:,} indicator values in {report['build_seconds']} s")
     return report
+
+
+def _read_spilled(paths: list[Path], indicator: str) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    parts = [pq.read_table(p, filters=[("indicator", "==", indicator)]).to_pandas() for p in paths]
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else _finish(compute._empty_frame())
+
+
+def _year(version, year, target, stems, counts, ev, w24, names, same_tables, progress):  # noqa: ANN001, ANN202
+    """Every indicator value of one year on the 2024 geography (before region sets)."""
+    tidy_year = version.read(years=[year], variables=stems)
+    if tidy_year.empty:
+        return None
+    frames = []
+    for indeling in sorted(int(i) for i in tidy_year["indeling"].unique()):
+        own = tidy_year[tidy_year["indeling"] == indeling]
+        own_vars = set(own["variable"])
+        ids = [i.id for i in registry.REGISTRY if set(i.numerator) & own_vars]
+        if not ids:
+            continue
+        progress(f"indicators {year} (indeling {indeling}): {len(ids)} indicators")
+        extra = _mapped_denominators(tidy_year, indeling, ids, ev, target, same_tables)
+        inp = complete_counts(own, counts)
+        if len(extra):
+            have = pd.MultiIndex.from_frame(inp[["region_code", "variable"]].astype(str))
+            key = pd.MultiIndex.from_frame(extra[["region_code", "variable"]].astype(str))
+            inp = pd.concat([inp, extra[~key.isin(have)]], ignore_index=True)
+        native = _native(inp, ids, w24, names, indeling == target)
+        if indeling != target:
+            for level in ("WK", "GM", "BU"):
+                codes = sorted(native.loc[native["region_level"] == level,
+                                          "region_code"].astype(str).unique())  # fmt: skip
+                if codes and (level, indeling) not in same_tables:
+                    progress(f"same-area rule {level} {indeling}->{target}")
+                    same_tables[(level, indeling)] = ev.table(level, indeling, target, codes)
+            same = pd.concat([same_tables[k] for k in same_tables if k[1] == indeling],
+                             ignore_index=True)  # fmt: skip
+            native = _map_to_target(native, same)
+        frames.append(native)
+    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def _dedupe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -434,25 +481,18 @@ def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     return f.reset_index(drop=True)
 
 
-def coverage(frame: pd.DataFrame, version: store.Version) -> dict:
-    """Indicator × year: which years hold real values at wijk/gemeente level, from which tables."""
-    has = frame[frame["value"].notna() & frame["region_level"].isin(["WK", "GM", "NL"])]
-    out: dict[str, dict] = {}
-    by_table: dict[int, list[str]] = {}
-    for p in version.parts:
-        by_table.setdefault(int(p["year"]), []).append(f"{p['table_id']} ({p['origin']})")
-    for ind in registry.REGISTRY:
-        sub = has[has["indicator"] == ind.id]
-        years = sorted(int(y) for y in sub["year"].unique())
-        out[ind.id] = {
-            "years": years,
-            "levels": sorted(sub["region_level"].unique().tolist()),
-            "published_from": ind.first_year,
-            "tables": {
-                str(y): sorted(set(sub.loc[sub["year"] == y, "source"])) for y in years
-            },  # fmt: skip
-        }
-    return out
+def _coverage_of(frame: pd.DataFrame, ind: registry.Indicator) -> dict:
+    """Which years hold real values of one indicator at wijk/gemeente/NL level, from which tables."""
+    sub = frame[frame["value"].notna() & frame["region_level"].isin(["WK", "GM", "NL"])]
+    years = sorted(int(y) for y in sub["year"].unique())
+    return {
+        "years": years,
+        "levels": sorted(sub["region_level"].astype(str).unique().tolist()),
+        "published_from": ind.first_year,
+        "tables": {
+            str(y): sorted(set(sub.loc[sub["year"] == y, "source"].astype(str))) for y in years
+        },  # fmt: skip
+    }
 
 
 TREND_COLUMNS = ("indicator", "region_code", "n_years", "first_year", "last_year", "slope",
@@ -503,14 +543,7 @@ def coverage_matrix(version: store.Version, tables: bool = False) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def _write(frame, regions, same_tables, out_dir: Path, version, s) -> dict:  # noqa: ANN001
-    d = out_dir / "indicators"
-    d.mkdir(parents=True, exist_ok=True)
-    for ind_id, sub in frame.groupby("indicator", sort=False):
-        sub.reset_index(drop=True).to_parquet(d / f"{ind_id}.parquet", index=False,
-                                              compression="zstd")  # fmt: skip
-    regions.to_parquet(out_dir / "regions.parquet", index=False)
-    trend_table(frame, s.first_year).to_parquet(out_dir / "trends.parquet", index=False)
+def _write_same(same_tables: dict, out_dir: Path) -> dict:
     same = (
         pd.concat(list(same_tables.values()), ignore_index=True)
         if same_tables
@@ -521,8 +554,6 @@ def _write(frame, regions, same_tables, out_dir: Path, version, s) -> dict:  # n
     same.to_parquet(out_dir / "same_area.parquet", index=False)
     unmatched = same[same["method"] == "unmatched"]
     return {
-        "indicator_values": int(len(frame)),
-        "coverage": coverage(frame, version),
         "unmatched": {
             f"{lvl} {ind}": int(n)
             for (lvl, ind), n in unmatched.groupby(["level", "from_indeling"]).size().items()
