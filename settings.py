@@ -40,6 +40,13 @@ class Settings:
     )
     #: PDOK base URL for the CBS wijken-en-buurten boundary services.
     pdok_url: str = field(default_factory=lambda: _env("pdok_url", "https://api.pdok.nl"))
+    #: PDOK Locatieserver v3.1 base URL (postcode/address search). Called by the reader's BROWSER,
+    #: never by the server: https://github.com/PDOK/locatieserver (README: v3_1, /free endpoint).
+    locatieserver_url: str = field(
+        default_factory=lambda: _env(
+            "locatieserver_url", "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
+        )
+    )
     #: Leefbaarometer open-data download URL (wijk scores CSV).
     lbm_url: str = field(
         default_factory=lambda: _env(
