@@ -1,29 +1,72 @@
-"""About the data: what the store holds, from its manifest (sources, years, rows, build time)."""
+"""About the data: what this installation's store holds, as readable tables (from its manifest):
+facts, source tables, rows per year and level, and — when the manifest has one — a coverage matrix
+indicator × year (``manifest["coverage"] = {indicator: {year: "real" | "missing" | …}}``)."""
 
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+from dash import html
 
 from errors import WijkpeilError
-from loaders import build, store
-from pages import common
-from pages.i18n import lang_of
+from indicators import registry
+from loaders import store
+from pages import chart, common, ids
+from pages.i18n import fmt_num, lang_of, page_title, prose, t
 
-dash.register_page(__name__, path="/over", title="Wijkpeil — over de data")
+dash.register_page(__name__, path="/over", title=page_title("title_about"))
 
-TEXT_NL = """
-Wijkpeil leest alleen open data: CBS *Kerncijfers wijken en buurten* (KWB, 2012–2024), de politiecijfers
-*Geregistreerde misdrijven* (47018NED, CBS dataderden), de wijk- en gemeentegrenzen van CBS/PDOK en de
-*Leefbaarometer 3.0* (BZK). Zonder internet draait Wijkpeil op de echte bestanden in `../shared/data`;
-wat daar ontbreekt wordt **synthetisch** aangevuld en overal zo gemarkeerd (kolom `synthetic`, banner).
-"""
-TEXT_EN = """
-Wijkpeil reads open data only: CBS *Key figures for neighbourhoods* (KWB, 2012–2024), the police table
-*Registered crime* (47018NED, CBS third-party catalog), CBS/PDOK boundaries and the *Leefbaarometer 3.0*
-(BZK). Offline it runs on the real files in `../shared/data`; what is missing there is filled with
-**synthetic** values, marked as such everywhere (column `synthetic`, banner).
-"""
+
+def facts_table(m: dict, lang: str) -> html.Table:
+    rows = [
+        [t("about_built", lang), str(m.get("built_at", "—"))],
+        [t("about_source_kind", lang), ", ".join(map(str, m.get("sources", []))) or "—"],
+        [t("about_rows", lang), fmt_num(m.get("rows"), lang, decimals=0)],
+        [t("about_synthetic_rows", lang), fmt_num(m.get("synthetic_rows", 0), lang, decimals=0)],
+        [t("years", lang), ", ".join(map(str, m.get("years", [])))],
+    ]
+    return chart.simple_table([t("about_key", lang), t("about_value", lang)], rows,
+                              class_name="data-table facts")  # fmt: skip
+
+
+def rows_table(m: dict, lang: str) -> html.Div | None:
+    per = m.get("rows_per_year_level") or {}
+    if not per:
+        return None
+    years = sorted({k.split("/")[0] for k in per})
+    levels = [lv for lv in ("NL", "GM", "WK", "BU") if any(k.endswith("/" + lv) for k in per)]
+    rows = [
+        [y, *[fmt_num(per.get(f"{y}/{lv}", 0), lang, decimals=0) for lv in levels]] for y in years
+    ]
+    return html.Div(chart.simple_table([t("year", lang), *levels], rows, num_cols=set(range(1, 6))),
+                    className="scroll-x", tabIndex="0",
+                    **{"role": "region", "aria-label": t("about_rows", lang)})  # fmt: skip
+
+
+def coverage_table(m: dict, lang: str) -> html.Div | None:
+    cov = m.get("coverage")
+    if not isinstance(cov, dict) or not cov:
+        return None
+    years = sorted({str(y) for v in cov.values() if isinstance(v, dict) for y in v})
+
+    def cell(state: object) -> html.Span:
+        s = str(state)
+        key = f"coverage_{s}"
+        label = t(key, lang) if key in _KNOWN else s
+        return html.Span(label, className=f"cov cov-{s}")
+
+    rows = []
+    for ind_id, per in cov.items():
+        name = registry.name(registry.get(ind_id), lang) if ind_id in registry.ids() else ind_id
+        per = per if isinstance(per, dict) else {}
+        per = {str(k): v for k, v in per.items()}
+        rows.append([name, *[cell(per.get(y, "—")) for y in years]])
+    return html.Div(chart.simple_table([t("indicator", lang), *years], rows,
+                                       class_name="data-table coverage"),
+                    className="scroll-x", tabIndex="0",
+                    **{"role": "region", "aria-label": t("about_coverage", lang)})  # fmt: skip
+
+
+_KNOWN = {"coverage_real", "coverage_missing", "coverage_synthetic"}
 
 
 def layout(lang: str = "nl", **_: str) -> html.Div:
@@ -32,10 +75,16 @@ def layout(lang: str = "nl", **_: str) -> html.Div:
         m = store.manifest()
     except WijkpeilError as exc:
         return common.error_page(exc, lang)
+    cov = coverage_table(m, lang)
+    tables = m.get("source_tables") or []
     return html.Div([
-        dcc.Markdown(TEXT_EN if lang == "en" else TEXT_NL),
-        html.H3("Store"),
-        html.Pre(build.summary(m), id="manifest-summary"),
-        html.P(f"synthetic rows: {m.get('synthetic_rows', 0):,} of {m.get('rows', 0):,}",
-               className="synthetic-count" if m.get("synthetic_rows") else ""),
-    ])  # fmt: skip
+        html.H1(t("title_about", lang), id=ids.PAGE_TITLE),
+        *[html.P(p) for p in prose("o_intro", lang)],
+        html.H2(t("about_store", lang)),
+        facts_table(m, lang),
+        html.H2(t("about_sources", lang)),
+        html.Ul([html.Li(html.Code(str(s))) for s in tables], className="columns"),
+        html.H2(t("about_rows", lang)),
+        rows_table(m, lang),
+        *([html.H2(t("about_coverage", lang)), cov] if cov is not None else []),
+    ], className="about")  # fmt: skip

@@ -1,0 +1,170 @@
+/* Wijkpeil browser helpers: chart image export, copy buttons, print, <html lang>, the URL as the
+ * state of a view, and the PDOK Locatieserver search (runs in the reader's browser only).
+ *
+ * Locatieserver v3.1 /free (https://github.com/PDOK/locatieserver; wiki "API Locatieserver"):
+ * q (Solr syntax), fq=type:adres, rows, fl; answer {response: {numFound, start, docs: [...]}};
+ * address documents carry wijkcode, wijknaam, buurtcode, buurtnaam, gemeentecode, gemeentenaam,
+ * weergavenaam, postcode, type.
+ */
+(function () {
+  "use strict";
+
+  var FIELDS = "id,type,weergavenaam,postcode,huisnummer,wijkcode,wijknaam,buurtcode,buurtnaam," +
+    "gemeentecode,gemeentenaam";
+
+  function plotDiv(id) {
+    var el = document.getElementById(id);
+    if (!el) { return null; }
+    return el.classList.contains("js-plotly-plot") ? el : el.querySelector(".js-plotly-plot");
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    var ta = document.createElement("textarea");
+    ta.value = text;
+    ta.setAttribute("readonly", "");
+    ta.style.position = "absolute";
+    ta.style.left = "-9999px";
+    document.body.appendChild(ta);
+    ta.select();
+    try { document.execCommand("copy"); } finally { document.body.removeChild(ta); }
+    return Promise.resolve();
+  }
+
+  function flash(button) {
+    var label = button.getAttribute("data-label") || button.textContent;
+    button.setAttribute("data-label", label);
+    button.textContent = button.getAttribute("data-done") || "✓";
+    button.setAttribute("data-copied", "1");
+    window.setTimeout(function () { button.textContent = label; }, 2000);
+  }
+
+  document.addEventListener("click", function (ev) {
+    var target = ev.target;
+    if (!target || !target.closest) { return; }
+    var exp = target.closest("[data-export]");
+    if (exp) {
+      var gd = plotDiv(exp.getAttribute("data-graph"));
+      if (gd && window.Plotly) {
+        var L = gd._fullLayout || {};
+        var fmt = exp.getAttribute("data-export");
+        window.Plotly.downloadImage(gd, {
+          format: fmt, filename: exp.getAttribute("data-filename") || "wijkpeil",
+          width: Math.max(L.width || 900, 600), height: L.height || 500,
+          scale: fmt === "png" ? 2 : 1
+        });
+      }
+      return;
+    }
+    var cp = target.closest("[data-copy]");
+    if (cp) {
+      var what = cp.getAttribute("data-copy");
+      var text = what === "location" ? window.location.href
+        : (document.getElementById(what) || {}).value;
+      if (typeof text === "string") {
+        var field = document.getElementById(what);
+        if (field && field.select) { field.select(); }
+        copyText(text).then(function () { flash(cp); }, function () { flash(cp); });
+      }
+      return;
+    }
+    if (target.closest("[data-print]")) { window.print(); }
+  });
+
+  function setQuery(params) {
+    var q = new URLSearchParams();
+    Object.keys(params).forEach(function (k) {
+      var v = params[k];
+      if (Array.isArray(v)) { v = v.join(","); }
+      if (v !== null && v !== undefined && v !== "") { q.set(k, String(v)); }
+    });
+    var s = q.toString().replace(/%2C/g, ",").replace(/%3A/g, ":");
+    var url = window.location.pathname + (s ? "?" + s : "");
+    if (url !== window.location.pathname + window.location.search) {
+      window.history.replaceState(window.history.state, "", url);
+    }
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    wijkpeil: {
+      /* <html lang> follows the page language (also after in-app navigation). */
+      htmlLang: function (search) {
+        var lang = new URLSearchParams(search || "").get("lang") === "en" ? "en" : "nl";
+        document.documentElement.setAttribute("lang", lang);
+        return lang;
+      },
+      /* The URL is the state of a view: callbacks pass {param: value} (lang kept). */
+      permalink: function (params, lang) {
+        var p = Object.assign({}, params || {});
+        if (lang === "en") { p.lang = "en"; }
+        setQuery(p);
+        return window.dash_clientside.no_update;
+      },
+      mapLink: function (indicator, year, level, view, lang) {
+        return window.dash_clientside.wijkpeil.permalink(
+          {indicator: indicator, year: year, level: level, view: view}, lang);
+      },
+      trendsLink: function (indicator, regions, lang) {
+        return window.dash_clientside.wijkpeil.permalink(
+          {indicator: indicator, regions: regions || []}, lang);
+      },
+      areasLink: function (indicator, area, lang) {
+        return window.dash_clientside.wijkpeil.permalink({indicator: indicator, area: area}, lang);
+      },
+      compareLink: function (regions, indicators, lang) {
+        return window.dash_clientside.wijkpeil.permalink(
+          {regions: regions || [], indicators: indicators || []}, lang);
+      },
+      indicesLink: function (values, regions, wids, kind, lang) {
+        var w = (wids || []).map(function (d, i) {
+          return d.ind + ":" + (values[i] === null || values[i] === undefined ? 0 : values[i]);
+        });
+        return window.dash_clientside.wijkpeil.permalink(
+          {kind: kind, regions: regions || [], weights: w}, lang);
+      },
+      dataLink: function (level, indicators, y0, y1, regions, lang) {
+        return window.dash_clientside.wijkpeil.permalink({
+          level: level, indicators: indicators || [], years: (y0 && y1) ? y0 + "-" + y1 : "",
+          regions: regions || []
+        }, lang);
+      },
+      /* Postcode / address search at the PDOK Locatieserver, from the browser. Resolves to
+       * {query, status: ok|offline|error|skip, code?, docs: [...]}. */
+      locatieserver: async function (text, base) {
+        var q0 = (text || "").trim();
+        if (!base || q0.length < 4 || !/\d/.test(q0)) {
+          return {query: q0, status: "skip", docs: []};
+        }
+        var compact = q0.replace(/\s+/g, "").toUpperCase();
+        var q = q0;
+        var rows = 10;
+        var m = q0.match(/^(\d{4})\s?([a-zA-Z]{2})\s+(\d+)\s*$/);
+        if (/^\d{4}$/.test(compact)) {
+          q = "postcode:" + compact + "*";
+          rows = 50;
+        } else if (/^\d{4}[A-Z]{2}$/.test(compact)) {
+          q = "postcode:" + compact;
+          rows = 50;
+        } else if (m) {
+          q = "postcode:" + m[1] + m[2].toUpperCase() + " AND huisnummer:" + m[3];
+        }
+        var params = new URLSearchParams({q: q, fq: "type:adres", rows: String(rows), fl: FIELDS});
+        var url = base.replace(/\/+$/, "") + "/free?" + params.toString();
+        try {
+          var ctrl = new AbortController();
+          var timer = window.setTimeout(function () { ctrl.abort(); }, 8000);
+          var r = await fetch(url, {headers: {Accept: "application/json"}, signal: ctrl.signal});
+          window.clearTimeout(timer);
+          if (!r.ok) { return {query: q0, status: "error", code: r.status, docs: []}; }
+          var j = await r.json();
+          var docs = ((j && j.response) || {}).docs || [];
+          return {query: q0, status: "ok", docs: docs.slice(0, 50)};
+        } catch (e) {
+          return {query: q0, status: "offline", docs: []};
+        }
+      }
+    }
+  });
+})();
