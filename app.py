@@ -14,6 +14,25 @@ NAV = (("/", "nav_map"), ("/trends", "nav_trends"), ("/gebieden", "nav_areas"),
        ("/methode", "nav_method"), ("/over", "nav_about"))  # fmt: skip
 
 
+INDEX = """<!DOCTYPE html>
+<html>
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <div class="dash-scripts">
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </div>
+    </body>
+</html>"""  # Dash's default wraps the scripts in a <footer>: a second contentinfo landmark
+
+
 class WijkpeilDash(dash.Dash):
     """Dash with ``<html lang>`` set from the request (``?lang=en``) in the first HTML byte."""
 
@@ -27,6 +46,7 @@ def create_app() -> dash.Dash:
         __name__, use_pages=True, title="Wijkpeil", suppress_callback_exceptions=True,
         compress=True,  # gzip/br for HTML, bundles, callbacks and the geometry (flask-compress)
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        index_string=INDEX,
     )  # fmt: skip
     app.server.config["COMPRESS_MIMETYPES"] = [*app.server.config.get(
         "COMPRESS_MIMETYPES", []), "application/geo+json"]  # fmt: skip

@@ -73,6 +73,74 @@
     if (target.closest("[data-print]")) { window.print(); }
   });
 
+  /* dcc.Dropdown (react-select v1) renders a combobox input without a name and selected values
+   * with role="option" outside a listbox. Name each input after the visible <label for=…> (or
+   * the fieldset legend / wrapping label) of its dropdown, and present selected values as plain
+   * text. Re-applied whenever Dash re-renders. */
+  function labelText(dd) {
+    var lab = dd.id ? document.querySelector('label[for="' + dd.id + '"]') : null;
+    if (!lab) { lab = dd.closest("label"); }
+    if (!lab) {
+      var fs = dd.closest("fieldset");
+      lab = fs ? fs.querySelector("legend") : null;
+    }
+    if (!lab) { return dd.getAttribute("data-label") || ""; }
+    var clone = lab.cloneNode(true);
+    Array.prototype.forEach.call(clone.querySelectorAll(".dash-dropdown"), function (x) { x.remove(); });
+    return (clone.textContent || "").trim();
+  }
+
+  function fixDropdowns(root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll(".dash-dropdown"), function (dd) {
+      var name = labelText(dd);
+      Array.prototype.forEach.call(dd.querySelectorAll("input, [role=\"combobox\"]"), function (inp) {
+        if (name && inp.getAttribute("aria-label") !== name) { inp.setAttribute("aria-label", name); }
+      });
+      Array.prototype.forEach.call(dd.querySelectorAll('.Select-value[role="option"], .Select-value [role="option"]'),
+        function (v) { v.removeAttribute("role"); v.removeAttribute("aria-selected"); });
+    });
+  }
+
+  /* DataTable pagination buttons are icons only: give them names in the page language. */
+  var PAGER = {
+    nl: {"first-page": "Eerste pagina", "previous-page": "Vorige pagina", "next-page": "Volgende pagina",
+         "last-page": "Laatste pagina"},
+    en: {"first-page": "First page", "previous-page": "Previous page", "next-page": "Next page",
+         "last-page": "Last page"}
+  };
+
+  /* react-select's fixed English texts, in the page language */
+  var SELECT_TEXT = {nl: {"No results found": "Geen resultaten"}};
+
+  function fixSelectTexts(root) {
+    var tr = SELECT_TEXT[document.documentElement.lang];
+    if (!tr) { return; }
+    Array.prototype.forEach.call((root || document).querySelectorAll(".Select-noresults"), function (el) {
+      var txt = (el.textContent || "").trim();
+      if (tr[txt]) { el.textContent = tr[txt]; }
+    });
+  }
+
+  function fixTables(root) {
+    var names = PAGER[document.documentElement.lang === "en" ? "en" : "nl"];
+    Object.keys(names).forEach(function (cls) {
+      Array.prototype.forEach.call((root || document).querySelectorAll(".previous-next-container ." + cls),
+        function (b) { if (b.getAttribute("aria-label") !== names[cls]) { b.setAttribute("aria-label", names[cls]); } });
+    });
+  }
+
+  var pending = false;
+  new MutationObserver(function () {
+    if (pending) { return; }
+    pending = true;
+    window.requestAnimationFrame(function () {
+      pending = false;
+      fixDropdowns(document);
+      fixTables(document);
+      fixSelectTexts(document);
+    });
+  }).observe(document.documentElement, {childList: true, subtree: true});
+
   function setQuery(params) {
     var q = new URLSearchParams();
     Object.keys(params).forEach(function (k) {

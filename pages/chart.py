@@ -165,8 +165,8 @@ def simple_table(header: list[str], rows: list[list[object]], *, num_cols: set[i
     body = []
     for r in rows:
         cells = [html.Th(r[0], scope="row")]
-        cells += [html.Td(v, className="num" if i + 1 in num_cols else None)
-                  for i, v in enumerate(r[1:])]  # fmt: skip
+        cells += [html.Td(v, className="num" if i + 1 in num_cols else None,
+                          **{"data-label": header[i + 1]}) for i, v in enumerate(r[1:])]  # fmt: skip
         body.append(html.Tr(cells))
     parts = []
     if caption:

@@ -138,7 +138,8 @@ def layout(level: str = "wijk", indicators: str = "", years: str = "", regions: 
             ], className="control radio"),
             html.Div([html.Label(t("data_indicators", lang), htmlFor=ids.DATA_INDICATORS),
                       dcc.Dropdown(id=ids.DATA_INDICATORS, options=indicator_options(lang),
-                                   value=inds, multi=True)], className="control wide"),
+                                   value=inds, multi=True, placeholder=t("choose", lang))],
+                     className="control wide"),
             html.Fieldset([
                 html.Legend(t("data_years", lang)),
                 html.Div([
@@ -152,7 +153,8 @@ def layout(level: str = "wijk", indicators: str = "", years: str = "", regions: 
             ], className="control"),
             html.Div([html.Label(t("data_regions", lang), htmlFor=ids.DATA_REGIONS),
                       dcc.Dropdown(id=ids.DATA_REGIONS, options=region_set_options(lang),
-                                   value=regs, multi=True)], className="control wide"),
+                                   value=regs, multi=True, placeholder=t("choose", lang))],
+                     className="control wide"),
         ], className="data-form"),
         html.Div(id=ids.DATA_ERROR, className="callback-error", role="status"),
         html.H2(t("data_download", lang)),

@@ -50,7 +50,7 @@ def confidence_table(lang: str) -> html.Table:
                      html.Span(confidence(r.confidence, lang), className=f"conf-{r.confidence}")])  # fmt: skip
     return chart.simple_table(
         [t("area", lang), t("Gemeente", lang), t("n_wijken", lang), t("area_list_source", lang),
-         t("confidence", lang)], rows, num_cols={2}, class_name="data-table areas",
+         t("confidence", lang)], rows, num_cols={2}, class_name="data-table areas stack",
     )  # fmt: skip
 
 

@@ -148,7 +148,7 @@ def layout(
                 data=table_rows(vals, lang) if view == "table" else [],
                 sort_action="native", filter_action="native", page_size=25,
                 style_table={"overflowX": "auto"}, style_cell={"textAlign": "left"},
-                filter_options={"placeholder_text": "filter…" if lang == "en" else "filter…"},
+                filter_options={"placeholder_text": "filter…", "case": "insensitive"},
             ),
         ], id=ids.TABLE_WRAP, style={"display": "block" if view == "table" else "none"}),
         html.P(common.source_text(shown, lang), id=ids.SOURCE, className="source"),

@@ -62,6 +62,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "level": ("Niveau", "Level"),
     "level_WK": ("Wijken", "Neighbourhoods"),
     "level_GM": ("Gemeenten", "Municipalities"),
+    "level_BU": ("Buurten", "Buurten (small areas)"),
     "level_wijk": ("Wijken", "Neighbourhoods"),
     "level_gemeente": ("Gemeenten", "Municipalities"),
     "level_area": (
@@ -294,6 +295,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "inhabitants_value": ("{n} inwoners ({y})", "{n} inhabitants ({y})"),
     "in_area": ("Hoort bij NPLV-focusgebied {a}", "Part of NPLV focus area {a}"),
     "where": ("Waar ligt de wijk?", "Where is it?"),
+    "where_name": ("Waar ligt {name}?", "Where is {name}?"),
     "where_key": (
         "Donker: {name}; licht: de andere wijken van {g}.",
         "Dark: {name}; light: the other neighbourhoods of {g}.",
@@ -427,6 +429,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "about_value": ("Waarde", "Value"),
     "about_built": ("Gebouwd op", "Built at"),
     "about_rows": ("Rijen", "Rows"),
+    "about_rows_title": ("Rijen per jaar en niveau", "Rows per year and level"),
+    "choose": ("Kies…", "Choose…"),
     "about_synthetic_rows": ("Synthetische rijen", "Synthetic rows"),
     "about_source_kind": ("Soort bron", "Kind of source"),
     "method_intro": (
@@ -599,8 +603,10 @@ METHOD_SECTIONS: tuple[tuple[str, tuple[str, str]], ...] = (
 
 
 def prose(key: str, lang: str = "nl") -> tuple[str, ...]:
+    """Paragraphs of a prose block (a single string counts as one paragraph)."""
     nl, en = PROSE[key]
-    return en if lang == "en" else nl
+    out = en if lang == "en" else nl
+    return (out,) if isinstance(out, str) else tuple(out)
 
 
 THEMES_EN: dict[str, str] = {

@@ -36,8 +36,7 @@ def indicator_tables(lang: str) -> list:
             html.Div(chart.simple_table(
                 [t("indicator", lang), t("method_description", lang), t("unit", lang),
                  t("method_polarity", lang), t("method_sources", lang), t("method_formula", lang)],
-                rows, class_name="data-table method-table"), className="scroll-x", tabIndex="0",
-                **{"role": "region", "aria-label": theme(th, lang)}),
+                rows, class_name="data-table method-table stack")),
         ]  # fmt: skip
     return out
 

@@ -84,7 +84,7 @@ def layout(lang: str = "nl", **_: str) -> html.Div:
         facts_table(m, lang),
         html.H2(t("about_sources", lang)),
         html.Ul([html.Li(html.Code(str(s))) for s in tables], className="columns"),
-        html.H2(t("about_rows", lang)),
+        html.H2(t("about_rows_title", lang)),
         rows_table(m, lang),
         *([html.H2(t("about_coverage", lang)), cov] if cov is not None else []),
     ], className="about")  # fmt: skip

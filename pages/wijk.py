@@ -113,8 +113,8 @@ def locator(code: str, info: dict, lang: str):  # noqa: ANN201
         codes, url = wijken["region_code"].tolist(), builders.geojson_url("WK")
         center, zoom = builders.wijk_view([code])
         zoom = min(zoom - 1.6, 12.5)
-    title = t("where", lang)
-    fig = figures.locator_map(codes, code, url, f"{title} {info['name']}", lang, center=center,
+    title = t("where_name", lang, name=info["name"])
+    fig = figures.locator_map(codes, code, url, title, lang, center=center,
                               zoom=zoom, labels=labels)  # fmt: skip
     key = t("where_key", lang, name=info["name"], g=info["gemeente_name"] or info["name"])
     return fig, key
@@ -218,7 +218,7 @@ def layout(code: str = "", lang: str = "nl", **_: str) -> html.Div:
         lbm_block(code, rows, lang),
         html.Section([
             html.H2(t("where", lang)),
-            chart.chart_block(ids.PROFILE_MAP, loc_fig, f"{t('where', lang)} {info['name']}", lang,
+            chart.chart_block(ids.PROFILE_MAP, loc_fig, t("where_name", lang, name=info["name"]), lang,
                               filename=f"wijkpeil-{code}-ligging",
                               table=html.P(loc_key), graph_style={"height": "340px"}),
             html.P(loc_key, className="note map-key"),
