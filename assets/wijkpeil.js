@@ -129,6 +129,48 @@
     });
   }
 
+  /* Base map (PDOK BRT-Achtergrondkaart): figures carry it in layout.meta.basemap; it is added
+   * only after one tile loaded, so offline the map simply has no base map (a MapLibre tile error
+   * would otherwise break plotly's rendering of the map). Re-added after every re-render. */
+  var basemap = {state: "unknown", queue: []};
+
+  function probeBasemap(layer, done) {
+    if (basemap.state === "ok") { done(true); return; }
+    if (basemap.state === "failed") { done(false); return; }
+    basemap.queue.push(done);
+    if (basemap.state === "probing") { return; }
+    basemap.state = "probing";
+    var img = new Image();
+    var finish = function (ok) {
+      basemap.state = ok ? "ok" : "failed";
+      basemap.queue.splice(0).forEach(function (f) { f(ok); });
+    };
+    img.onload = function () { finish(true); };
+    img.onerror = function () { finish(false); };
+    img.src = String(layer.source[0]).replace("{z}", "7").replace("{x}", "65").replace("{y}", "42");
+  }
+
+  function addBasemap(gd) {
+    var meta = (gd.layout && gd.layout.meta) || {};
+    var layer = meta.basemap;
+    var map = gd.layout && gd.layout.map;
+    if (!layer || !map || (map.layers && map.layers.length) || !window.Plotly) { return; }
+    probeBasemap(layer, function (ok) {
+      if (ok && !(gd.layout.map.layers && gd.layout.map.layers.length)) {
+        window.Plotly.relayout(gd, {"map.layers": [layer]});
+      }
+    });
+  }
+
+  function watchMaps(root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll(".js-plotly-plot"), function (gd) {
+      if (gd._wijkpeilBasemap || !gd.on) { return; }
+      gd._wijkpeilBasemap = true;
+      gd.on("plotly_afterplot", function () { addBasemap(gd); });
+      addBasemap(gd);
+    });
+  }
+
   var pending = false;
   new MutationObserver(function () {
     if (pending) { return; }
@@ -138,6 +180,7 @@
       fixDropdowns(document);
       fixTables(document);
       fixSelectTexts(document);
+      watchMaps(document);
     });
   }).observe(document.documentElement, {childList: true, subtree: true});
 

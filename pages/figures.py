@@ -112,11 +112,16 @@ def finish(
 # --- maps --------------------------------------------------------------------------------------
 
 
-def basemap_layers() -> list[dict]:
-    return [{
+def basemap_meta() -> dict:
+    """The base map, for the browser to add (``assets/wijkpeil.js``) once a tile has loaded.
+
+    Not a layout layer from the start: when the tiles cannot be fetched (offline), MapLibre's tile
+    error rejects plotly's render promise and later recolours never arrive. So the figure carries
+    the layer in ``layout.meta.basemap`` and the browser adds it only when PDOK answers."""
+    return {"basemap": {
         "below": "traces", "sourcetype": "raster", "source": [BASEMAP_TILES],
         "sourceattribution": BASEMAP_ATTRIBUTION,
-    }]  # fmt: skip
+    }}  # fmt: skip
 
 
 def map_payload(values: pd.DataFrame, classes: cls.Classes, lang: str, unit: str) -> dict:
@@ -200,8 +205,8 @@ def choropleth(
         )  # fmt: skip
     finish(fig, title, source, lang, left=0)
     fig.update_layout(
-        map={"style": "white-bg", "center": center or {"lat": 52.2, "lon": 5.3}, "zoom": zoom,
-             "layers": basemap_layers()},
+        map={"style": "white-bg", "center": center or {"lat": 52.2, "lon": 5.3}, "zoom": zoom},
+        meta=basemap_meta(),
         legend={"title": {"text": legend_title, "side": "top"}, "itemsizing": "constant",
                 "font": {"size": 11}, "orientation": "v", "x": 0.005, "xanchor": "left",
                 "y": 0.995, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.88)",
@@ -229,7 +234,7 @@ def locator_map(
     )  # fmt: skip
     finish(fig, title, source, lang, legend=False, left=0)
     fig.update_layout(
-        map={"style": "white-bg", "center": center, "zoom": zoom, "layers": basemap_layers()},
+        map={"style": "white-bg", "center": center, "zoom": zoom}, meta=basemap_meta(),
         margin={"r": 0}, height=340,
     )  # fmt: skip
     return fig
