@@ -174,21 +174,22 @@ def index_figure(kind: str, weights: dict[str, float], codes: list[str], lang: s
     name = str(main["region_name"].iloc[0])
     title = f"{t('index_' + kind, lang)} — {name}"
     shown = pd.concat([views.series(i, codes) for i in weights if weights[i] > 0])
-    fig = figures.index_chart(
-        main[["year", "index"]], long, title, lang, index_name=name,
-        unit_label=t("index_unit", lang), source=common.source_text(shown, lang),
-    )  # fmt: skip
+    others = []
     for k, (code, sub) in enumerate(res[res["region_code"] != codes[0]].groupby("region_code")):
         sub = sub.sort_values("year")
         level = "GM" if code.startswith("GM") else "NL" if code.startswith("NL") else "WK"
         label = figures.series_label(code, str(sub["region_name"].iloc[0]), level, lang, {})
-        fig.add_scatter(
-            x=sub["year"], y=sub["index"], mode="lines", name=label,
-            line={"dash": "dot" if level != "WK" else "solid",
-                  "color": figures.PALETTE[(k + 4) % len(figures.PALETTE)]},
-            text=[fmt_num(v, lang, decimals=2, signed=True) for v in sub["index"]],
-            hovertemplate=f"<b>{label}</b><br>%{{x}}: %{{text}}<extra></extra>",
-        )  # fmt: skip
+        others.append({
+            "x": sub["year"], "y": sub["index"], "mode": "lines", "name": label,
+            "line": {"dash": "dot" if level != "WK" else "solid",
+                     "color": figures.PALETTE[(k + 4) % len(figures.PALETTE)]},
+            "text": [fmt_num(v, lang, decimals=2, signed=True) for v in sub["index"]],
+            "hovertemplate": f"<b>{label}</b><br>%{{x}}: %{{text}}<extra></extra>",
+        })  # fmt: skip
+    fig = figures.index_chart(
+        main[["year", "index"]], long, title, lang, index_name=name,
+        unit_label=t("index_unit", lang), source=common.source_text(shown, lang), others=others,
+    )  # fmt: skip
     return fig, shown, res
 
 

@@ -72,10 +72,23 @@ def source_layout(source: str, x_title_room: int = 0) -> dict:
     return {"text": html_text, "yshift": -(bottom - 13 * lines - 6), "bottom": bottom}
 
 
-def title_layout(title: str) -> dict:
-    """Wrapped title and the top margin that holds it below the mode bar (26 px)."""
+LEGEND_ROW = 20  # px per legend entry (font 12)
+TITLE_LINE = 20  # px per title line (font 15)
+
+
+def title_layout(title: str, legend_rows: int = 0, gap: int = 0) -> dict:
+    """The title as an annotation above the legend block (plotly misplaces multi-line layout
+    titles anchored at the top), and the top margin that holds title + legend. The legend is a
+    vertical list of ``legend_rows`` entries directly above the plot (``gap`` px above it for
+    subplot titles), so its height is known at any width."""
     html_text = wrap(title, WRAP_TITLE)
-    return {"text": html_text, "top": 50 + 20 * (html_text.count("<br>") + 1)}
+    lines = html_text.count("<br>") + 1
+    legend_h = LEGEND_ROW * legend_rows + (6 if legend_rows else 0)
+    return {
+        "text": html_text,
+        "yshift": legend_h + gap + 4,
+        "top": legend_h + gap + TITLE_LINE * lines + 14,
+    }
 
 
 def finish(
@@ -87,25 +100,33 @@ def finish(
     legend: bool = True,
     x_title_room: int = 0,
     left: int = 56,
+    gap: int = 0,
 ) -> go.Figure:
-    """Title (wrapped, reserved room), horizontal legend above the plot, source below it. The
-    source starts at the figure's left edge (``left`` = left margin), so it fits 390 px."""
-    ti = title_layout(title)
+    """Title, then the legend (one entry per row), then the plot, then the source line — stacked
+    in margins sized for them, so they never overlap at any width. Title and source start at the
+    figure's left edge (``left`` = left margin), so they fit 390 px."""
+    rows = sum(1 for tr in fig.data if tr.showlegend is not False and tr.visible is not False
+               and tr.name) if legend else 0  # fmt: skip
+    ti = title_layout(title, rows, gap)
     so = source_layout(source, x_title_room)
     fig.update_layout(
         template=TEMPLATE,
-        title={"text": ti["text"], "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 30},
-               "automargin": True},
         separators=separators(lang),
         showlegend=legend,
+        legend={"orientation": "v", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom",
+                "font": {"size": 12}, "tracegroupgap": 0},
         margin={"t": ti["top"], "b": so["bottom"], "l": left},
     )  # fmt: skip
-    if source:
-        fig.add_annotation(
-            text=so["text"], xref="paper", yref="paper", x=0, y=0, xanchor="left",
-            yanchor="top", yshift=so["yshift"], xshift=6 - left, showarrow=False, align="left",
-            font={"size": 10, "color": "#444"}, name="source",
-        )  # fmt: skip
+    fig.add_annotation(
+        text=ti["text"], xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="bottom",
+        yshift=ti["yshift"], xshift=6 - left, showarrow=False, align="left",
+        font={"size": 15, "color": "#222"}, name="title",
+    )  # fmt: skip
+    fig.add_annotation(
+        text=so["text"], xref="paper", yref="paper", x=0, y=0, xanchor="left",
+        yanchor="top", yshift=so["yshift"], xshift=6 - left, showarrow=False, align="left",
+        font={"size": 10, "color": "#444"}, name="source", visible=bool(source),
+    )  # fmt: skip
     return fig
 
 
@@ -203,8 +224,9 @@ def choropleth(
                 showlegend=True, hoverinfo="skip", legendgroup="classes",
             )
         )  # fmt: skip
-    finish(fig, title, source, lang, left=0)
+    finish(fig, title, source, lang, legend=False, left=0)  # legend overlaid on the map (sea)
     fig.update_layout(
+        showlegend=True,
         map={"style": "white-bg", "center": center or {"lat": 52.2, "lon": 5.3}, "zoom": zoom},
         meta=basemap_meta(),
         legend={"title": {"text": legend_title, "side": "top"}, "itemsizing": "constant",
@@ -235,7 +257,7 @@ def locator_map(
     finish(fig, title, source, lang, legend=False, left=0)
     fig.update_layout(
         map={"style": "white-bg", "center": center, "zoom": zoom}, meta=basemap_meta(),
-        margin={"r": 0}, height=340,
+        margin={"r": 0},
     )  # fmt: skip
     return fig
 
@@ -339,18 +361,18 @@ def small_multiples(
                 hovertemplate=f"<b>{name}</b> · {labels[level]}<br>%{{x}}: %{{text}}<extra></extra>",
                 row=k // cols + 1, col=k % cols + 1,
             )  # fmt: skip
-    finish(fig, title, source, lang)
+    fig.update_annotations(font_size=11)  # the panel titles (before the title is added)
+    finish(fig, title, source, lang, gap=24)  # gap: the first row's panel titles
     plot_h = 190 * rows
-    # the legend sits above the first row's panel titles (~22 px above the plot area)
-    fig.update_layout(height=plot_h + 200, legend={"y": 1 + 24 / plot_h, "yanchor": "bottom"})
-    fig.update_annotations(font_size=11)
+    fig.update_layout(height=plot_h + fig.layout.margin.t + fig.layout.margin.b,
+                      legend={"y": 1 + 24 / plot_h})  # fmt: skip
     fig.update_xaxes(dtick=4, tickfont={"size": 10})
     return fig
 
 
 def index_chart(
     index: pd.DataFrame, components: pd.DataFrame, title: str, lang: str, *,
-    index_name: str, unit_label: str, source: str = "",
+    index_name: str, unit_label: str, source: str = "", others: list[dict] | None = None,
 ) -> go.Figure:  # fmt: skip
     """Composite index over time (line) with each component's weighted contribution (bars)."""
     fig = go.Figure()
@@ -368,6 +390,8 @@ def index_chart(
         text=[fmt_num(v, lang, decimals=2, signed=True) for v in index["index"]],
         hovertemplate=f"<b>{index_name}</b><br>%{{x}}: %{{text}}<extra></extra>",
     )  # fmt: skip
+    for line in others or []:  # other regions, gemeente and NL as lines
+        fig.add_scatter(**line)
     finish(fig, title, source, lang)
     fig.update_layout(barmode="relative", yaxis_title=unit_label,
                       xaxis={"tickformat": "d", "nticks": 8, "tickangle": 0})  # fmt: skip
@@ -389,7 +413,7 @@ def compare_bars(
     )  # fmt: skip
     finish(fig, title, source, lang, legend=False, x_title_room=18)
     fig.update_layout(xaxis_title=unit_label, yaxis={"automargin": True, "autorange": "reversed"},
-                      height=max(260, 110 + 46 * len(df) + fig.layout.margin.b))  # fmt: skip
+                      height=max(260, fig.layout.margin.t + fig.layout.margin.b + 44 * len(df) + 20))  # fmt: skip
     return fig
 
 

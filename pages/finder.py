@@ -154,14 +154,14 @@ def status_line(text: str | None, pdok: dict | None, n: int, lang: str) -> str:
     return t("find_result_one", lang) if n == 1 else t("find_results", lang, n=n)
 
 
-def result_list(rows: list[dict], lang: str) -> html.Ul:
+def result_list(rows: list[dict], lang: str, query: str = "") -> html.Ul:
     items = []
     for r in rows:
         main = (dcc.Link(r["label"], href=common.href(f"/wijk/{r['target']}", lang))
                 if r["target"] else html.Span(r["label"]))  # fmt: skip
         note = html.Span(" " + r["note"], className="find-note") if r["note"] else None
         items.append(html.Li([main, note]))
-    return html.Ul(items, className="find-results")
+    return html.Ul(items, className="find-results", **{"data-query": query})
 
 
 def component(lang: str) -> html.Section:
@@ -214,11 +214,11 @@ clientside_callback(
 def show_results(text: str | None, pdok: dict | None, lang: str):  # noqa: ANN201
     """Adapter: names (server) + Locatieserver documents (from the browser) → links."""
     if not isinstance(text, str):
-        return [], ""
+        return result_list([], "nl"), ""
     lang = lang if lang in ("nl", "en") else "nl"
     rows = local_rows(text, lang)
     if wants_pdok(text) and isinstance(pdok, dict) and pdok.get("query") == text.strip():
         have = {r["code"] for r in rows}
         rows += [r for r in pdok_rows(pdok, lang) if r["code"] not in have]
-    return result_list(rows, lang), status_line(text, pdok if isinstance(pdok, dict) else {},
+    return result_list(rows, lang, text), status_line(text, pdok if isinstance(pdok, dict) else {},
                                                 len(rows), lang)  # fmt: skip

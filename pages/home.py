@@ -219,13 +219,14 @@ def update_map(
             patch["data"][i]["name"] = item["name"]
             patch["data"][i]["marker"]["color"] = item["color"]
             patch["data"][i]["visible"] = item["visible"]
-        ti = figures.title_layout(title)
+        ti = figures.title_layout(title)  # annotations: [0] title, [1] source (figures.finish)
         so = figures.source_layout(common.source_text(shown, lang))
-        patch["layout"]["title"]["text"] = ti["text"]
+        patch["layout"]["annotations"][0]["text"] = ti["text"]
+        patch["layout"]["annotations"][0]["yshift"] = ti["yshift"]
         patch["layout"]["margin"]["t"] = ti["top"]
         patch["layout"]["margin"]["b"] = so["bottom"]
-        patch["layout"]["annotations"][0]["text"] = so["text"]
-        patch["layout"]["annotations"][0]["yshift"] = so["yshift"]
+        patch["layout"]["annotations"][1]["text"] = so["text"]
+        patch["layout"]["annotations"][1]["yshift"] = so["yshift"]
         patch["layout"]["legend"]["title"]["text"] = builders.legend_title(indicator, lang)
     table = table_rows(vals, lang) if view == "table" else no_update
     synthetic = views.is_synthetic(shown)

@@ -164,7 +164,7 @@ def chart_blocks(code: str, info: dict, lang: str) -> list:
                               filename=f"wijkpeil-{ind_id}-{code}",
                               downloads=chart.series_links(ind_id, drawn, lang), embed=snippet,
                               table=chart.series_table(df, lang, unit=ind.unit, names=names),
-                              graph_style={"height": "420px"}),
+                              graph_style={"height": "480px"}),
         ], className="profile-chart"))  # fmt: skip
     return out
 
@@ -220,7 +220,7 @@ def layout(code: str = "", lang: str = "nl", **_: str) -> html.Div:
             html.H2(t("where", lang)),
             chart.chart_block(ids.PROFILE_MAP, loc_fig, t("where_name", lang, name=info["name"]), lang,
                               filename=f"wijkpeil-{code}-ligging",
-                              table=html.P(loc_key), graph_style={"height": "340px"}),
+                              table=html.P(loc_key), graph_style={"height": "370px"}),
             html.P(loc_key, className="note map-key"),
         ], className="where"),
         html.Section([

@@ -91,7 +91,9 @@ def graph_data(browser, graph_id: str):  # noqa: ANN001, ANN201
     return browser.execute_script(
         "const g = document.getElementById(arguments[0]);"
         "const p = g && (g.classList.contains('js-plotly-plot') ? g : g.getElementsByClassName('js-plotly-plot')[0]);"
-        "return p && p.data ? {data: p.data, title: (p.layout.title||{}).text, layout: p.layout} : null;",
+        "if (!p || !p.data) return null;"
+        "const a = (p.layout.annotations || []).find(x => x.name === 'title');"
+        "return {data: p.data, title: a ? a.text : (p.layout.title || {}).text, layout: p.layout};",
         graph_id,
     )
 
