@@ -47,6 +47,7 @@ def create_app() -> dash.Dash:
         compress=True,  # gzip/br for HTML, bundles, callbacks and the geometry (flask-compress)
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         index_string=INDEX,
+        update_title=None,  # no English "Updating..." in the tab; titles come from the pages
     )  # fmt: skip
     app.server.config["COMPRESS_MIMETYPES"] = [*app.server.config.get(
         "COMPRESS_MIMETYPES", []), "application/geo+json"]  # fmt: skip

@@ -9,6 +9,36 @@
 (function () {
   "use strict";
 
+  /* Dutch texts of the plotly mode bar (plotly reads window.PlotlyLocales when it loads). */
+  var NL = {
+    moduleType: "locale", name: "nl",
+    dictionary: {
+      "Download plot as a png": "Download als PNG-afbeelding",
+      "Download plot": "Download als afbeelding",
+      "Zoom": "Zoomen", "Pan": "Verschuiven", "Zoom in": "Inzoomen", "Zoom out": "Uitzoomen",
+      "Autoscale": "Automatisch schalen", "Reset axes": "Assen herstellen",
+      "Reset view": "Weergave herstellen", "Toggle Spike Lines": "Hulplijnen aan/uit",
+      "Show closest data on hover": "Toon dichtstbijzijnde waarde",
+      "Compare data on hover": "Vergelijk waarden", "Box Select": "Rechthoek selecteren",
+      "Lasso Select": "Lasso selecteren", "Double-click to zoom back out": "Dubbelklik om uit te zoomen",
+      "Click to enter Plot title": "Klik voor een titel", "Produced with Plotly.js": "Gemaakt met Plotly.js"
+    },
+    format: {
+      days: ["zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"],
+      shortDays: ["zo", "ma", "di", "wo", "do", "vr", "za"],
+      months: ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+               "september", "oktober", "november", "december"],
+      shortMonths: ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+      date: "%d-%m-%Y", decimal: ",", thousands: "\u202f"
+    }
+  };
+  if (typeof window.Plotly === "undefined") {
+    window.PlotlyLocales = window.PlotlyLocales || [];
+    window.PlotlyLocales.push(NL);
+  } else {
+    window.Plotly.register(NL);
+  }
+
   var FIELDS = "id,type,weergavenaam,postcode,huisnummer,wijkcode,wijknaam,buurtcode,buurtnaam," +
     "gemeentecode,gemeentenaam";
 

@@ -16,9 +16,10 @@ from pages.i18n import fmt_num, t
 MODEBAR_REMOVE = ["select2d", "lasso2d", "autoScale2d"]
 
 
-def graph_config(filename: str) -> dict:
+def graph_config(filename: str, lang: str = "nl") -> dict:
     return {
         "displaylogo": False,
+        "locale": "nl" if lang != "en" else "en",  # Dutch mode-bar texts: assets/wijkpeil.js
         "modeBarButtonsToRemove": MODEBAR_REMOVE,
         "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
     }
@@ -98,7 +99,7 @@ def chart_block(
     wide: bool = False,
 ) -> html.Section:
     """A chart with everything a reader needs to share it (see module docstring)."""
-    graph = dcc.Graph(id=graph_id, figure=figure, config=graph_config(filename),
+    graph = dcc.Graph(id=graph_id, figure=figure, config=graph_config(filename, lang),
                       style=graph_style or {}, className="graph")  # fmt: skip
     if wide:
         graph = html.Div(graph, className="scroll-x", tabIndex="0",
@@ -189,7 +190,7 @@ def embed_page(figure: object, shown: pd.DataFrame | None, back: str, title: str
                     id=ids.EMBED_GRAPH,
                     figure=figure,
                     style={"height": height},
-                    config=graph_config(filename),
+                    config=graph_config(filename, lang),
                 ),
                 className="chart",
                 **{"aria-label": title},

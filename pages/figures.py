@@ -38,7 +38,7 @@ BENCH_STYLE = {
 BASEMAP_TILES = (
     "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png"
 )
-BASEMAP_ATTRIBUTION = "Achtergrond: BRT-Achtergrondkaart © Kadaster (PDOK)"
+BASEMAP_ATTRIBUTION = "BRT-Achtergrondkaart © Kadaster / PDOK"
 WRAP_TITLE = 38  # characters per title line (fits 390 px at 15 px)
 WRAP_SOURCE = 62  # characters per source line (fits 390 px at 10 px)
 

@@ -114,6 +114,15 @@ def test_journalist_embeds_the_nplv_chart_of_an_area(live_app, browser, other_or
     assert {int(k): round(v, 9) for k, v in got.items()} == {
         k: round(v, 9) for k, v in drawn_vals.items()
     }
+    # PNG/SVG export carries the title and the source line (they are part of the figure)
+    svg = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "const gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');"
+        "Plotly.toImage(gd, {format: 'svg', width: 800, height: 500})"
+        ".then(u => done(decodeURIComponent(u.split(',')[1]))).catch(e => done(String(e)));",
+        ids.AREA_GRAPH,
+    )
+    assert area in svg and "Bron:" in svg and "<svg" in svg
     # copy the embed code
     browser.find_element(By.CSS_SELECTOR, f"#{ids.part(ids.AREA_GRAPH, 'embed')}").find_element(
         By.XPATH, "./ancestor::details").find_element(By.TAG_NAME, "summary").click()  # fmt: skip
