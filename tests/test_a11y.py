@@ -64,7 +64,9 @@ def test_page_is_accessible_and_fits_390px(live_app, browser, axe, path, lang):
         named = fig.get_attribute("aria-label") or fig.get_attribute("aria-labelledby")
         assert named, f"a chart on {path} has no accessible name"
         if not path.startswith("/embed"):
-            block = graph.find_element(By.XPATH, "./ancestor::section[contains(@class,'chart-block')]")
+            block = graph.find_element(
+                By.XPATH, "./ancestor::section[contains(@class,'chart-block')]"
+            )
             assert block.find_elements(By.CSS_SELECTOR, "details.chart-table")
     bad = [v for v in run_axe(browser, axe) if v["impact"] in ("serious", "critical")]
     assert not bad, "\n".join(f"{v['impact']} {v['id']}: {v['help']} {v['nodes']}" for v in bad)
