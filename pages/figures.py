@@ -401,19 +401,24 @@ def index_chart(
 def compare_bars(
     df: pd.DataFrame, title: str, unit_label: str, lang: str, *, unit: str = "", source: str = ""
 ) -> go.Figure:
-    """Latest value per region, as horizontal bars (labels stay readable on a phone); benchmarks
-    grey."""
+    """Latest value per region as horizontal bars, each labelled just above its bar (so long
+    names need no left margin on a phone); benchmarks grey."""
     fig = go.Figure(
         go.Bar(
             y=df["label"], x=df["value"], orientation="h",
             marker_color=[PALETTE[0] if lvl == "WK" else "#8a8a8a" for lvl in df["region_level"]],
-            text=[fmt_num(v, lang, unit=unit) for v in df["value"]], textposition="auto",
-            hovertemplate="%{y}: %{text} " + unit_label + "<extra></extra>",
+            text=[fmt_num(v, lang, unit=unit) for v in df["value"]], textposition="outside",
+            cliponaxis=False, hovertemplate="%{y}: %{text} " + unit_label + "<extra></extra>",
         )
     )  # fmt: skip
-    finish(fig, title, source, lang, legend=False, x_title_room=18)
-    fig.update_layout(xaxis_title=unit_label, yaxis={"automargin": True, "autorange": "reversed"},
-                      height=max(260, fig.layout.margin.t + fig.layout.margin.b + 44 * len(df) + 20))  # fmt: skip
+    finish(fig, title, source, lang, legend=False, x_title_room=30, left=12)
+    fig.update_layout(
+        xaxis_title=unit_label, bargap=0.55,
+        yaxis={"ticklabelposition": "inside top", "autorange": "reversed", "automargin": False,
+               "ticks": "", "tickfont": {"size": 12}},
+        margin={"r": 48},
+        height=max(260, fig.layout.margin.t + fig.layout.margin.b + 56 * len(df) + 20),
+    )  # fmt: skip
     return fig
 
 

@@ -120,7 +120,7 @@ def layout(
         html.Div(id=ids.INDEX_ERROR, className="callback-error", role="status"),
         chart.chart_block(ids.INDEX_GRAPH, fig, t("index_" + kind, lang), lang,
                           filename=f"wijkpeil-index-{kind}", downloads=download, embed=snippet,
-                          table=table_for(res, lang), graph_style={"height": "520px"}),
+                          table=table_for(res, lang), graph_style={"height": "680px"}),
         html.Fieldset([html.Legend(t("index_weights", lang)), *_weight_inputs(w, lang)],
                       className="weights"),
         html.P(t("index_help", lang), className="note"),
