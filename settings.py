@@ -41,6 +41,13 @@ class Settings:
     )
     #: PDOK base URL (OGC API Features of CBS gebiedsindelingen and wijken-en-buurten).
     pdok_url: str = field(default_factory=lambda: _env("pdok_url", "https://api.pdok.nl"))
+    #: PDOK Locatieserver v3.1 base URL (postcode/address search). Called by the reader's BROWSER,
+    #: never by the server: https://github.com/PDOK/locatieserver (README: v3_1, /free endpoint).
+    locatieserver_url: str = field(
+        default_factory=lambda: _env(
+            "locatieserver_url", "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
+        )
+    )
     #: Leefbaarometer 3.0 open-data download (zip with the wijk scores CSV, CC0), as linked from
     #: leefbaarometer.nl ("Open data"); see loaders/online.py for the sources of this address.
     lbm_url: str = field(

@@ -80,6 +80,9 @@ class Indicator:
     description_en: str = ""
     #: First year the publisher has the indicator's inputs (for "published from ..." notes).
     first_year: int = 2012
+    #: Map class scheme: "quantile" (quantile classes with round breaks), "leefbaarometer" (the
+    #: publisher's nine classes, see pages/classes.py) or a tuple of fixed, round class breaks.
+    classes: tuple[float, ...] | str = "quantile"
 
     def __post_init__(self) -> None:
         if isinstance(self.numerator, str):
@@ -257,6 +260,11 @@ def _lbm(id: str, name_nl: str, name_en: str, theme: str, description_nl: str, d
         description_nl=description_nl,
         description_en=description_en,
         first_year=2002,
+        # total score: the publisher's nine classes; deviations (afw, dimensions): fixed round
+        # breaks symmetric around 0 (the national mean)
+        classes="leefbaarometer"
+        if id == "lbm"
+        else (-0.2, -0.1, -0.05, -0.02, 0.02, 0.05, 0.1, 0.2),
     )
 
 

@@ -459,10 +459,10 @@ def clear() -> None:
     dataset.clear_cache()
 
 
-def coverage_matrix() -> pd.DataFrame:
-    """Indicator × year: 'real' where this store holds values, else 'missing' (see
-    :func:`indicators.dataset.coverage_matrix`)."""
-    return dataset.coverage_matrix(dataset.active())
+def coverage_matrix(tables: bool = False) -> pd.DataFrame:
+    """Indicator × year: 'real' where this store holds values, else 'missing'; with ``tables`` the
+    cells name the source tables (see :func:`indicators.dataset.coverage_matrix`)."""
+    return dataset.coverage_matrix(dataset.active(), tables=tables)
 
 
 def store_facts() -> dict:

@@ -1,39 +1,38 @@
-"""Embeddable map: ``/embed/kaart?indicator=onv&year=2022&level=WK`` — chromeless, for an iframe,
-with title, source line and a link back to the full view."""
+"""Embeddable map: ``/embed/kaart?indicator=onv&year=2022&level=WK`` (``&area=Rotterdam-Zuid``
+zooms to an NPLV area) — chromeless, for an iframe, with title, source line and a link back."""
 
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+from dash import html
 
 from errors import WijkpeilError
-from indicators import views
-from pages import builders, common
-from pages.i18n import lang_of, t
+from pages import builders, chart, common
+from pages.i18n import lang_of, page_title
 
-dash.register_page(__name__, path="/embed/kaart", title="Wijkpeil — kaart (embed)")
+dash.register_page(__name__, path="/embed/kaart", title=page_title("title_embed"))
 
 
 def layout(
     indicator: str = builders.DEFAULT_INDICATOR,
     year: str = "",
     level: str = "WK",
+    area: str = "",
     lang: str = "nl",
     **_: str,
-):  # noqa: ANN201
+) -> html.Div:
     lang = lang_of(lang)
     try:
-        if level not in views.LEVELS:
-            raise WijkpeilError(f"unknown level {level!r}; use WK or GM")
+        common.check_level(level)
+        common.check_indicator(indicator)
         yr = common.parse_year(year, indicator, level)
-        fig, _ = builders.map_figure(indicator, yr, level, lang)
-        shown = views.map_values(indicator, yr, level)
+        if area:
+            builders.area_frame(indicator, area)  # validates the area name
+        fig, _, _, shown = builders.map_figure(indicator, yr, level, lang, area=area or None)
     except WijkpeilError as exc:
         return common.error_page(exc, lang)
     back = common.href("/", lang, indicator=indicator, year=yr, level=level)
-    return html.Div([
-        common.banner(shown, lang),
-        dcc.Graph(figure=fig, style={"height": "82vh"}, config={"displaylogo": False}, id="embed-graph"),
-        html.P([common.source_text(shown, lang), " ", html.A(t("open_full", lang), href=back, target="_blank")],
-               className="source"),
-    ], className="embed-page")  # fmt: skip
+    if area:
+        back = common.href("/gebieden", lang, indicator=indicator, area=area)
+    title = builders.map_title(indicator, yr, level, lang)
+    return chart.embed_page(fig, shown, back, title, lang, filename=f"wijkpeil-{indicator}-{yr}")

@@ -1,16 +1,20 @@
-"""Unknown URL: a helpful page, not a traceback."""
+"""Unknown URL: a helpful page in the reader's language, not a traceback."""
 
 from __future__ import annotations
 
 import dash
 from dash import dcc, html
 
-dash.register_page(__name__, path="/404", title="Wijkpeil — niet gevonden")
+from pages import common, ids
+from pages.i18n import lang_of, page_title, request_lang, t
+
+dash.register_page(__name__, path="/404", title=page_title("title_not_found"))
 
 
-def layout(**_: str) -> html.Div:
+def layout(lang: str = "", **_: str) -> html.Div:
+    lang = lang_of(lang or request_lang())
     return html.Div([
-        html.H2("Pagina niet gevonden / Page not found"),
-        html.P("Deze pagina bestaat niet. Kies een onderdeel hierboven of ga naar de kaart."),
-        dcc.Link("Naar de kaart / Back to the map", href="/"),
-    ], id="error-page", className="error-page")  # fmt: skip
+        html.H1(t("title_not_found", lang), id=ids.PAGE_TITLE),
+        html.P(t("not_found_text", lang)),
+        dcc.Link(t("back_to_map", lang), href=common.href("/", lang)),
+    ], id=ids.ERROR_PAGE, className="error-page")  # fmt: skip

@@ -1,20 +1,52 @@
 """Trends: time series since 2012 for up to six regions, with gemeente and NL benchmark lines.
 
-``/trends?indicator=lbm&regions=WK036308,WK036309&lang=en`` — the URL is the state.
+``/trends?indicator=lbm&regions=WK036308,WK036309&lang=en`` — the URL is the state. NPLV area
+codes work too (``regions=NPLV:Rotterdam-Zuid,REST:Rotterdam-Zuid``).
 """
 
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    dcc,
+    html,
+    no_update,
+)
 
 from errors import WijkpeilError
 from indicators import registry, views
-from pages import builders, common, ids
+from pages import builders, chart, common, ids
 from pages.builders import DEFAULT_REGIONS, trend_figure
-from pages.i18n import lang_of, t
+from pages.i18n import lang_of, page_title, t, unit
 
-dash.register_page(__name__, path="/trends", title="Wijkpeil — trends")
+dash.register_page(__name__, path="/trends", title=page_title("title_trends"))
+
+
+def embed_snippet(indicator: str, codes: list[str], lang: str) -> str:
+    path = common.href("/embed/trend", lang, indicator=indicator, regions=",".join(codes))
+    title = f"Wijkpeil: {registry.name(registry.get(indicator), lang)}"
+    return chart.embed_snippet(path, title, 520)
+
+
+def parts(indicator: str, codes: list[str], lang: str):  # noqa: ANN201
+    """Figure, downloads of every drawn line, embed code and table of one trend view."""
+    fig, df = trend_figure(indicator, codes, lang)
+    drawn = list(dict.fromkeys(df["region_code"].astype(str)))
+    ind = registry.get(indicator)
+    table = chart.series_table(df, lang, unit=ind.unit, names=builders.area_names(lang))
+    return (
+        fig,
+        df,
+        chart.series_links(indicator, drawn, lang),
+        embed_snippet(indicator, codes, lang),
+        table,
+    )
 
 
 def layout(
@@ -22,85 +54,75 @@ def layout(
 ) -> html.Div:
     lang = lang_of(lang)
     try:
-        registry.get(indicator)
-        codes = common.parse_codes(regions) or common.parse_codes(DEFAULT_REGIONS)
-        fig, df = trend_figure(indicator, codes, lang)
+        common.check_indicator(indicator)
+        codes = common.parse_selection(regions) or common.parse_selection(DEFAULT_REGIONS)
+        common.check_regions(codes)
+        fig, df, downloads, snippet, table = parts(indicator, codes, lang)
     except WijkpeilError as exc:
         return common.error_page(exc, lang)
-    opts = [
-        {"label": f"{r.region_name} ({r.region_code})", "value": r.region_code}
-        for r in views.regions().itertuples()
-        if r.region_code in codes
-    ]
+    ind = registry.get(indicator)
     return html.Div([
         dcc.Store(id=ids.LANG, data=lang),
+        html.H1(t("title_trends", lang), id=ids.PAGE_TITLE),
         common.banner(df, lang),
         html.Div([
-            html.Label([t("indicator", lang), dcc.Dropdown(
-                id=ids.TREND_INDICATOR, options=common.indicator_options(lang), value=indicator,
-                clearable=False)], className="control wide"),
-            html.Label([t("wijken", lang), dcc.Dropdown(
-                id=ids.TREND_REGIONS, options=opts, value=codes, multi=True,
-                placeholder=t("search", lang))], className="control wide"),
+            html.Div([html.Label(t("indicator", lang), htmlFor=ids.TREND_INDICATOR),
+                      dcc.Dropdown(id=ids.TREND_INDICATOR, options=common.indicator_options(lang),
+                                   value=indicator, clearable=False)], className="control wide"),
+            html.Div([html.Label(t("wijken", lang), htmlFor=ids.TREND_REGIONS),
+                      dcc.Dropdown(id=ids.TREND_REGIONS, options=common.region_options(codes, lang),
+                                   value=codes, multi=True, placeholder=t("region_search", lang))],
+                     className="control wide"),
         ], className="controls"),
         html.Div(id=ids.TREND_ERROR, className="callback-error", role="status"),
-        dcc.Graph(id=ids.TREND_GRAPH, figure=fig, config={"displaylogo": False}),
+        chart.chart_block(ids.TREND_GRAPH, fig, f"{registry.name(ind, lang)} ({unit(ind.unit, lang)})",
+                          lang, filename=f"wijkpeil-trend-{indicator}", downloads=downloads,
+                          embed=snippet, table=table, graph_style={"height": "520px"}),
         html.P(t("harmonised_note", lang), className="note"),
-        html.P(id=ids.TREND_DOWNLOADS, children=series_links(indicator, codes, lang)),
-        html.Details([
-            html.Summary(t("embed", lang), id=ids.TREND_EMBED_BUTTON), html.P(t("embed_help", lang)),
-            html.Pre(embed_snippet(indicator, codes, lang), id=ids.TREND_EMBED_CODE),
-        ], className="embed"),
     ])  # fmt: skip
 
 
-def series_links(indicator: str, codes: list[str], lang: str) -> list:
-    out: list = [t("download", lang), " "]
-    for fmt in ("csv", "xlsx"):
-        h = common.href(
-            f"/download/series.{fmt}", lang, indicator=indicator, regions=",".join(codes)
-        )
-        out += [html.A(fmt.upper(), href=h, className="download"), " "]
-    return out
-
-
-def embed_snippet(indicator: str, codes: list[str], lang: str) -> str:
-    src = common.href("/embed/trend", lang, indicator=indicator, regions=",".join(codes))
-    return f'<iframe src="{{ORIGIN}}{src}" width="100%" height="480" style="border:0" loading="lazy"></iframe>'
-
-
 @callback(
-    Output(ids.TREND_GRAPH, "figure"), Output(ids.TREND_DOWNLOADS, "children"), Output(ids.TREND_EMBED_CODE, "children"),
-    Output(ids.TREND_ERROR, "children"),
+    Output(ids.TREND_GRAPH, "figure"), Output(ids.part(ids.TREND_GRAPH, "downloads"), "children"),
+    Output(ids.part(ids.TREND_GRAPH, "embed"), "value"),
+    Output(ids.part(ids.TREND_GRAPH, "table"), "children"),
+    Output(ids.part(ids.TREND_GRAPH, "caption"), "children"),
+    Output(ids.BANNER, "children", allow_duplicate=True), Output(ids.BANNER, "hidden", allow_duplicate=True), Output(ids.TREND_ERROR, "children"),
     Input(ids.TREND_INDICATOR, "value"), Input(ids.TREND_REGIONS, "value"), State(ids.LANG, "data"),
     prevent_initial_call=True,
 )  # fmt: skip
 def update(indicator: str, codes: list[str], lang: str):  # noqa: ANN201
+    lang = lang_of(lang)
     try:
-        fig, _ = trend_figure(
-            indicator, common.parse_codes(",".join(codes or [])) or ["NL00"], lang
-        )
+        common.check_indicator(indicator)
+        picked = common.parse_selection(",".join(c for c in (codes or []) if isinstance(c, str)))
+        if not picked:
+            raise WijkpeilError("no regions", key="no_regions")
+        common.check_regions(picked)
+        fig, df, downloads, snippet, table = parts(indicator, picked, lang)
     except WijkpeilError as exc:
-        return no_update, no_update, no_update, f"{t('error_callback', lang)} {exc}"
-    return fig, series_links(indicator, codes, lang), embed_snippet(indicator, codes, lang), ""
+        return (*[no_update] * 7, common.callback_error(exc, lang))
+    ind = registry.get(indicator)
+    synthetic = bool(len(df)) and views.is_synthetic(df)
+    return (fig, downloads, snippet, table, f"{registry.name(ind, lang)} ({unit(ind.unit, lang)})",
+            t("synthetic_banner", lang) if synthetic else "", not synthetic, "")  # fmt: skip
 
 
 @callback(
     Output(ids.TREND_REGIONS, "options"), Input(ids.TREND_REGIONS, "search_value"),
-    State(ids.TREND_REGIONS, "value"), prevent_initial_call=True,
+    State(ids.TREND_REGIONS, "value"), State(ids.LANG, "data"), prevent_initial_call=True,
 )  # fmt: skip
-def region_options(text: str | None, current: list[str] | None):  # noqa: ANN201
-    return builders.region_options(text, current)
+def region_options(text: str | None, current: list[str] | None, lang: str):  # noqa: ANN201
+    if text is not None and not isinstance(text, str):
+        return no_update
+    return builders.region_options(
+        text, [c for c in (current or []) if isinstance(c, str)], lang_of(lang)
+    )
 
 
 clientside_callback(
-    """function(indicator, regions, lang) {
-        const q = new URLSearchParams({indicator: indicator, regions: (regions || []).join(',')});
-        if (lang === 'en') { q.set('lang', 'en'); }
-        window.history.replaceState(null, '', window.location.pathname + '?' + q.toString());
-        return window.dash_clientside.no_update;
-    }""",
-    Output(ids.TREND_EMBED_BUTTON, "title"),
+    ClientsideFunction(namespace="wijkpeil", function_name="trendsLink"),
+    Output(ids.part(ids.TREND_GRAPH, "tools-state"), "children"),
     Input(ids.TREND_INDICATOR, "value"), Input(ids.TREND_REGIONS, "value"), State(ids.LANG, "data"),
     prevent_initial_call=True,
 )  # fmt: skip

@@ -1,5 +1,7 @@
-"""Region profile: ``/wijk/<code>`` — key figures with benchmarks, trends since 2012, the
-Leefbaarometer, sources. Printable (see assets/style.css @media print) and shareable."""
+"""Region profile: ``/wijk/<code>`` — written for a resident: inhabitants, where the wijk lies, the
+Leefbaarometer score with its rank, every key figure with its unit, the gemeente and the
+Netherlands beside it, rank X of N and a one-line reading of its development since 2012, then the
+charts. Printable (``@media print``) and readable at 390 px. Gemeente codes work too."""
 
 from __future__ import annotations
 
@@ -8,27 +10,33 @@ import pandas as pd
 from dash import dcc, html
 
 from errors import WijkpeilError
-from indicators import registry, trends, views
-from pages import common, figures, ids
-from pages.i18n import lang_of, t
+from indicators import registry, views
+from pages import builders, chart, common, figures, finder, ids
+from pages import classes as cls
+from pages.i18n import fmt_num, fmt_value, lang_of, request_lang, t, unit
 
-dash.register_page(__name__, path_template="/wijk/<code>", title="Wijkpeil — wijkprofiel")
+
+def _title(code: str | None = None, **_: str) -> str:
+    lang = request_lang()
+    try:
+        name = views.region_info(str(code))["name"]
+    except (WijkpeilError, KeyError, TypeError):
+        name = str(code or "")
+    return f"{name} — {t('title_profile', lang)} — Wijkpeil"
+
+
+dash.register_page(__name__, path_template="/wijk/<code>", title=_title)
 
 KEY_INDICATORS = (
     "lbm", "onv", "criminaliteit", "woninginbraak", "geweld", "inkomen", "laag_inkomen", "bijstand",
-    "arbeidsparticipatie", "jeugdzorg", "wmo", "eenpersoons", "woz", "corporatie", "gas",
+    "arbeidsparticipatie", "jeugdzorg", "wmo", "eenpersoons", "woz", "corporatie", "aardgas",
 )  # fmt: skip
 CHARTS = ("lbm", "onv", "criminaliteit", "inkomen", "bijstand")
 
 
-def _fmt(v: float | None) -> str:
-    return "—" if v is None or pd.isna(v) else f"{v:,.4g}".replace(",", " ")
-
-
-def key_figures(code: str, lang: str) -> tuple[list[dict], pd.DataFrame]:
-    """Per indicator: latest value of the region, its gemeente and NL, change since 2012, verdict."""
+def key_figures(code: str, info: dict, lang: str) -> tuple[list[dict], pd.DataFrame]:
+    """Per indicator: latest value of the region, its gemeente and NL, rank X of N, reading."""
     rows, shown = [], []
-    info = views.region_info(code)
     for ind_id in KEY_INDICATORS:
         if ind_id not in registry.ids() or ind_id not in views.available(info["level"]):
             continue
@@ -42,40 +50,94 @@ def key_figures(code: str, lang: str) -> tuple[list[dict], pd.DataFrame]:
         shown.append(df)
         latest = int(own["year"].max())
         at = df[df["year"] == latest].set_index("region_code")["value"]
-        ch = trends.change(own, base_year=2012)
-        ts = trends.theil_sen(own)
         ind = registry.get(ind_id)
-        verdict = str(ts["verdict"].iloc[0]) if len(ts) else "no clear trend"
+        rank, n = builders.rank_info(ind_id, code, latest)
         rows.append({
-            "indicator": registry.name(ind, lang), "unit": ind.unit, "year": latest,
-            "value": _fmt(at.get(code)), "gemeente": _fmt(at.get(info["gemeente_code"])),
-            "nl": _fmt(at.get("NL00")),
-            "change": f"{_fmt(ch['abs_change'].iloc[0])} ({int(ch['base_year_used'].iloc[0])}→{int(ch['end_year_used'].iloc[0])})"
-            if len(ch) and pd.notna(ch["abs_change"].iloc[0]) else "—",
-            "trend": t(verdict, lang) if verdict in ("improving", "declining", "no clear trend") else verdict,
+            "id": ind_id, "indicator": registry.name(ind, lang), "year": latest,
+            "value": fmt_value(at.get(code), ind.unit, lang),
+            "gemeente": fmt_value(at.get(info["gemeente_code"]), ind.unit, lang)
+            if info["level"] == "WK" else "",
+            "nl": fmt_value(at.get("NL00"), ind.unit, lang),
+            "rank": builders.rank_text(rank, n, lang),
+            "reading": builders.trend_reading(own, ind_id, lang),
             "synthetic": bool(own["synthetic"].any()),
+            "raw": at.get(code),
         })  # fmt: skip
     return rows, (pd.concat(shown, ignore_index=True) if shown else pd.DataFrame())
 
 
-def layout(code: str = "", lang: str = "nl", **_: str) -> html.Div:
-    lang = lang_of(lang)
+def figures_table(rows: list[dict], info: dict, lang: str) -> html.Table:
+    heads = [("indicator", t("indicator", lang)), ("value", info["name"])]
+    if info["level"] == "WK":
+        heads.append(("gemeente", info["gemeente_name"] or t("Gemeente", lang)))
+    heads += [("nl", t("nl", lang)), ("rank", f"{t('rank', lang)} ({t('rank_note', lang)})"),
+              ("reading", t("development", lang))]  # fmt: skip
+    body = []
+    for r in rows:
+        cells = [html.Th(f"{r['indicator']} ({r['year']})", scope="row")]
+        cells += [html.Td(r[k], className="num" if k in ("value", "gemeente", "nl") else None,
+                          **{"data-label": label}) for k, label in heads[1:]]  # fmt: skip
+        body.append(html.Tr(cells, className="synthetic" if r["synthetic"] else None))
+    return html.Table(
+        [html.Caption(t("key_figures_caption", lang)),
+         html.Thead(html.Tr([html.Th(label, scope="col") for _, label in heads])),
+         html.Tbody(body)],
+        className="data-table key-figures stack",
+    )  # fmt: skip
+
+
+def inhabitants(code: str, lang: str) -> str | None:
     try:
-        code = common.parse_codes(code, limit=1)[0] if code else ""
-        info = views.region_info(code)
-        rows, shown = key_figures(code, lang)
-    except (WijkpeilError, IndexError) as exc:
-        return common.error_page(exc, lang, "unknown_wijk")
-    head = ["indicator", "unit", "year", "value", "gemeente", "nl", "change", "trend"]
-    labels = {"indicator": t("indicator", lang), "unit": "eenheid" if lang == "nl" else "unit",
-              "year": t("year", lang), "value": info["name"], "gemeente": info["gemeente_name"] or t("gemeente", lang),
-              "nl": t("nl", lang), "change": f"{t('change', lang)} 2012", "trend": t("trend", lang)}  # fmt: skip
-    table = html.Table([
-        html.Thead(html.Tr([html.Th(labels[h]) for h in head])),
-        html.Tbody([html.Tr([html.Td(r[h]) for h in head], className="synthetic" if r["synthetic"] else "")
-                    for r in rows]),
-    ], className="key-figures")  # fmt: skip
-    graphs = []
+        s = views.series("inwoners", [code]).dropna(subset=["value"])
+    except WijkpeilError:
+        return None
+    if s.empty:
+        return None
+    last = s.sort_values("year").iloc[-1]
+    return t(
+        "inhabitants_value", lang, n=fmt_num(last["value"], lang, decimals=0), y=int(last["year"])
+    )
+
+
+def locator(code: str, info: dict, lang: str):  # noqa: ANN201
+    regs = views.regions("WK")
+    wijken = regs[regs["gemeente_code"] == info["gemeente_code"]]
+    labels = dict(zip(wijken["region_code"], wijken["region_name"], strict=True))
+    if info["level"] == "GM":
+        gms = views.regions("GM")
+        codes, url = gms["region_code"].tolist(), builders.geojson_url("GM")
+        labels = dict(zip(gms["region_code"], gms["region_name"], strict=True))
+        center, zoom = builders.wijk_view(wijken["region_code"].tolist())
+        zoom = max(zoom - 1.2, 6)
+    else:
+        codes, url = wijken["region_code"].tolist(), builders.geojson_url("WK")
+        center, zoom = builders.wijk_view([code])
+        zoom = min(zoom - 1.6, 12.5)
+    title = t("where_name", lang, name=info["name"])
+    fig = figures.locator_map(codes, code, url, title, lang, center=center,
+                              zoom=zoom, labels=labels)  # fmt: skip
+    key = t("where_key", lang, name=info["name"], g=info["gemeente_name"] or info["name"])
+    return fig, key
+
+
+def lbm_block(code: str, rows: list[dict], lang: str) -> html.Section | None:
+    row = next((r for r in rows if r["id"] == "lbm"), None)
+    if row is None:
+        return None
+    name = cls.official_name(row["raw"], lang)
+    parts = [t("lbm_score", lang, v=row["value"], y=row["year"]), row["rank"]]
+    if name:
+        parts.append(t("lbm_class", lang, c=name))
+    return html.Section([
+        html.H2(t("lbm_block", lang)),
+        html.P(" · ".join(parts), className="lbm-score"),
+        html.P(row["reading"], className="reading"),
+        html.P(t("classes_lbm_official" if name else "classes_lbm_unknown", lang), className="note"),
+    ], className="lbm-block")  # fmt: skip
+
+
+def chart_blocks(code: str, info: dict, lang: str) -> list:
+    out = []
     for ind_id in CHARTS:
         if ind_id not in registry.ids() or ind_id not in views.available(info["level"]):
             continue
@@ -83,32 +145,93 @@ def layout(code: str = "", lang: str = "nl", **_: str) -> html.Div:
             df = views.benchmarks(ind_id, code)
         except WijkpeilError:
             continue
+        own = df[(df["region_code"] == code) & df["value"].notna()]
+        if own.empty:
+            continue
         ind = registry.get(ind_id)
-        graphs.append(dcc.Graph(figure=figures.timeseries(
-            df, f"{registry.name(ind, lang)} — {info['name']}", ind.unit,
-            source=common.source_text(df, lang, t("no_interp", lang))), config={"displaylogo": False}))  # fmt: skip
-    area = views.area_of(code)
+        title = f"{registry.name(ind, lang)} — {info['name']}"
+        names = builders.area_names(lang)
+        fig = figures.timeseries(df, title, unit(ind.unit, lang), lang, unit=ind.unit, names=names,
+                                 source=common.source_text(df, lang, t("no_interp", lang)))  # fmt: skip
+        drawn = list(dict.fromkeys(df["region_code"].astype(str)))
+        snippet = chart.embed_snippet(
+            common.href("/embed/trend", lang, indicator=ind_id, regions=code), f"Wijkpeil: {title}"
+        )
+        out.append(html.Div([
+            html.H3(registry.name(ind, lang)),
+            html.P(builders.trend_reading(own, ind_id, lang), className="reading"),
+            chart.chart_block(ids.profile_graph(ind_id), fig, title, lang,
+                              filename=f"wijkpeil-{ind_id}-{code}",
+                              downloads=chart.series_links(ind_id, drawn, lang), embed=snippet,
+                              table=chart.series_table(df, lang, unit=ind.unit, names=names),
+                              graph_style={"height": "480px"}),
+        ], className="profile-chart"))  # fmt: skip
+    return out
+
+
+def redirect_page(old: str, new: str, lang: str) -> html.Div:
+    info = views.region_info(new)
     return html.Div([
-        common.banner(shown, lang) if len(shown) else html.Div(id=ids.BANNER, hidden=True),
-        html.H2(f"{t('profile', lang)}: {info['name']} ({code})"),
-        html.P([f"{t('gemeente', lang)}: {info['gemeente_name']} ({info['gemeente_code']})",
-                html.Br() if area else None,
-                f"{t('area', lang)}: {area}" if area else None]),  # fmt: skip
-        html.Button(t("print", lang), id="print-button", className="no-print", n_clicks=0),
-        html.H3(t("key_figures", lang)),
-        table,
-        html.Div(graphs, className="profile-graphs"),
-        html.P([dcc.Link(t("nav_trends", lang), href=common.href("/trends", lang, regions=code)), " · ",
-                dcc.Link(t("nav_indices", lang), href=common.href("/indices", lang, region=code)), " · ",
-                dcc.Link(t("nav_compare", lang), href=common.href("/vergelijk", lang, regions=code))],
-               className="no-print"),  # fmt: skip
-        html.P(common.source_text(shown, lang) if len(shown) else "", className="source"),
+        html.H1(t("redirect_title", lang), id=ids.PAGE_TITLE),
+        html.P(t("redirect_text", lang, old=old)),
+        html.P(dcc.Link(f"{info['name']} ({new})", href=common.href(f"/wijk/{new}", lang))),
     ], className="profile")  # fmt: skip
 
 
-dash.clientside_callback(
-    "function(n) { if (n) { window.print(); } return ''; }",
-    dash.Output("print-button", "title"),
-    dash.Input("print-button", "n_clicks"),
-    prevent_initial_call=True,
-)
+def layout(code: str = "", lang: str = "nl", **_: str) -> html.Div:
+    lang = lang_of(lang)
+    try:
+        codes = common.parse_codes(code, limit=1)
+        code = codes[0] if codes else ""
+        current = finder.resolve_current(code) if code else None
+        if current is None:
+            raise WijkpeilError(f"unknown region code {code!r}", key="err_unknown_region",
+                                value=code or "—")  # fmt: skip
+        if current != code:
+            return redirect_page(code, current, lang)
+        info = views.region_info(code)
+        rows, shown = key_figures(code, info, lang)
+    except WijkpeilError as exc:
+        return common.error_page(exc, lang, "unknown_wijk")
+    gm_name = info["gemeente_name"] or info["name"]
+    facts = [
+        t("wijk_in", lang, g=gm_name) if info["level"] == "WK" else t("gemeente_profile", lang)
+    ]
+    people = inhabitants(code, lang)
+    if people:
+        facts.append(people)
+    area = views.area_of(code) if info["level"] == "WK" else None
+    if area:
+        facts.append(t("in_area", lang, a=area))
+    facts.append(f"{t('code', lang)} {code}")
+    loc_fig, loc_key = locator(code, info, lang)
+    any_synthetic = any(r["synthetic"] for r in rows)
+    more = [("/trends", "nav_trends", {"regions": code}), ("/indices", "nav_indices", {"regions": code}),
+            ("/vergelijk", "nav_compare", {"regions": code})]  # fmt: skip
+    return html.Div([
+        html.H1(info["name"], id=ids.PAGE_TITLE),
+        html.P(" · ".join(facts), className="facts"),
+        html.P(t("profile_intro", lang, name=info["name"], gemeente=gm_name), className="lead"),
+        common.banner(shown, lang),
+        html.Button(t("print", lang), id=ids.PRINT_BUTTON, className="tool no-print",
+                    **{"data-print": "1"}),
+        lbm_block(code, rows, lang),
+        html.Section([
+            html.H2(t("where", lang)),
+            chart.chart_block(ids.PROFILE_MAP, loc_fig, t("where_name", lang, name=info["name"]), lang,
+                              filename=f"wijkpeil-{code}-ligging",
+                              table=html.P(loc_key), graph_style={"height": "370px"}),
+            html.P(loc_key, className="note map-key"),
+        ], className="where"),
+        html.Section([
+            html.H2(t("key_figures", lang)),
+            figures_table(rows, info, lang),
+            html.P(t("synthetic_key", lang), className="note key-synthetic") if any_synthetic else None,
+        ]),
+        html.Section([html.H2(t("charts", lang)), *chart_blocks(code, info, lang)],
+                     className="profile-graphs"),
+        html.Nav([html.H2(t("more_views", lang)), html.Ul([
+            html.Li(dcc.Link(t(key, lang), href=common.href(path, lang, **params)))
+            for path, key, params in more])], className="no-print more-views"),
+        html.P(common.source_text(shown, lang), className="source"),
+    ], className="profile")  # fmt: skip
