@@ -575,7 +575,7 @@ def active(settings: _settings.Settings | None = None) -> store.Version:
     if not (v.path / store.ARTEFACTS / "regions.parquet").exists():
         raise StoreError(
             "the store has no indicator dataset; rebuild it with `python -m loaders build`",
-            key="err_store_corrupt",
+            key="err_store",
         )
     return v
 
@@ -591,7 +591,7 @@ def _load(path: str, indicator: str) -> pd.DataFrame:
         raise StoreError(
             f"indicator file {indicator}.parquet of the store cannot be read; rebuild with "
             "`python -m loaders build`",
-            key="err_store_corrupt",
+            key="err_store",
         ) from exc
     for c in ("region_level", "unit", "source", "method", "gemeente_code"):
         df[c] = df[c].astype("category")

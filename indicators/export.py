@@ -85,19 +85,19 @@ def parse_years(text: str | None) -> list[int] | None:
     except ValueError:
         raise InputError(
             f"years {text!r} is not a year, a range like 2012-2024 or a list like 2014,2016",
-            key="err_years_syntax", text=str(text)[:40],
+            key="err_bad_years", value=str(text)[:40],
         ) from None  # fmt: skip
     bad = [y for y in out if not 1990 <= y <= 2100]
     if bad:
         raise IndicatorError(f"years {text!r}: year(s) {bad} out of range 1990-2100",
-                             key="err_years_range", text=str(text)[:40])  # fmt: skip
+                             key="err_bad_years", value=str(text)[:40])  # fmt: skip
     return sorted(set(out))
 
 
 def _check(level: str, fmt: str | None = None, variant: str = "standard") -> None:
     if level not in LEVELS:
         raise IndicatorError(f"unknown level {level!r}; choose one of {list(LEVELS)}",
-                             key="err_export_level", level=level, valid=", ".join(LEVELS))  # fmt: skip
+                             key="err_unknown_level", value=level)  # fmt: skip
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose one of {list(FORMATS)}",
                          key="err_format", fmt=fmt, valid=", ".join(FORMATS))  # fmt: skip
@@ -127,7 +127,7 @@ def region_filter(level: str, codes: Iterable[str] | None) -> set[str] | None:
             members = set(fa.loc[fa["area_name"] == name, "wijk_code"])
             if not members:
                 raise IndicatorError(f"unknown NPLV area {name!r}; choose one of {areas.area_names()}",
-                                     key="err_area", area=name)  # fmt: skip
+                                     key="err_unknown_area", value=name, valid=", ".join(areas.area_names()))  # fmt: skip
             if level == "area":
                 out |= {areas.AREA_PREFIX + name, areas.REST_PREFIX + name}
             elif level == "wijk":

@@ -669,8 +669,9 @@ def get(indicator_id: str) -> Indicator:
         return _BY_ID[indicator_id]
     except KeyError:
         raise IndicatorError(
-            f"unknown indicator {indicator_id!r}; choose one of {sorted(_BY_ID)}"
-        ) from None
+            f"unknown indicator {indicator_id!r}; choose one of {sorted(_BY_ID)}",
+            key="err_unknown_indicator", value=str(indicator_id)[:40], valid=", ".join(sorted(_BY_ID)),
+        ) from None  # fmt: skip
 
 
 def resolve(indicator_ids: object = None) -> list[Indicator]:

@@ -39,9 +39,9 @@ def _rows(indicator: str, level: str) -> pd.DataFrame:
         raise IndicatorError(
             f"indicator {indicator!r} has no data at level {level!r} in this store; "
             f"choose one of {', '.join(available(level))}",
-            key="err_no_data_level",
+            key="err_no_data_region",
             indicator=indicator,
-            level=level,
+            value=level,
         )
     return rows
 
@@ -82,10 +82,10 @@ def check_year(indicator: str, year: int, level: str = "WK") -> int:
     if int(year) not in ys:
         raise IndicatorError(
             f"year {year} has no {indicator!r} data at level {level}; choose one of {ys}",
-            key="err_year",
-            year=year,
+            key="err_year_missing",
+            value=year,
             indicator=indicator,
-            years=", ".join(map(str, ys)),
+            valid=", ".join(map(str, ys)),
         )
     return int(year)
 
@@ -105,7 +105,7 @@ def map_values(indicator: str, year: int, level: str = "WK") -> pd.DataFrame:
     flags. Suppressed regions stay in the frame with a NaN value (the UI says "suppressed")."""
     if level not in LEVELS:
         raise IndicatorError(f"unknown map level {level!r}; choose one of {LEVELS}",
-                             key="err_level", level=level)  # fmt: skip
+                             key="err_unknown_level", value=level)  # fmt: skip
     year = check_year(indicator, year, level)
     ind = registry.get(indicator)
     rows = _rows(indicator, level)
@@ -161,9 +161,9 @@ def series(indicator: str, codes: list[str]) -> pd.DataFrame:
         raise IndicatorError(
             f"no {indicator!r} data for region code(s) {missing}; use 2024 codes such as "
             "WK059915 (wijk) or GM0599 (gemeente)",
-            key="err_no_series",
+            key="err_no_data_region",
             indicator=indicator,
-            codes=", ".join(missing),
+            value=", ".join(missing),
         )
     out = out.astype({"region_code": str, "region_name": str, "region_level": str})
     for col in ("indicator", "unit", "source", "method", "gemeente_code"):
@@ -234,7 +234,7 @@ def region_info(code: str) -> dict:
         name = code.split(":", 1)[1]
         if name not in area_names():
             raise IndicatorError(f"unknown NPLV area {name!r}; choose one of {area_names()}",
-                                 key="err_area", area=name)  # fmt: skip
+                                 key="err_unknown_area", value=name, valid=", ".join(area_names()))  # fmt: skip
         lvl = dataset.AREA_LEVEL if code.startswith(AREA_PREFIX) else dataset.REST_LEVEL
         return {"code": code, "name": name, "level": lvl, "gemeente_code": "",
                 "gemeente_name": "", "inhabitants": float("nan")}  # fmt: skip
@@ -245,12 +245,13 @@ def region_info(code: str) -> dict:
         if redirect:
             info = region_info(redirect)
             info["redirect_from"] = code
+            info["current_code"] = redirect
             return info
         raise IndicatorError(
             f"unknown region code {code!r}; use a 2024 wijk code such as WK059915 or a "
             "gemeente code such as GM0599 (search the map by name)",
-            key="err_unknown_code",
-            code=code,
+            key="err_unknown_region",
+            value=code,
         )
     row = hit.iloc[0]
     return {
@@ -306,7 +307,7 @@ def area_members(area: str) -> list[str]:
     codes = sorted(fa.loc[fa["area_name"] == area, "wijk_code"].unique())
     if not codes:
         raise IndicatorError(f"unknown NPLV area {area!r}; choose one of {area_names()}",
-                             key="err_area", area=area)  # fmt: skip
+                             key="err_unknown_area", value=area, valid=", ".join(area_names()))  # fmt: skip
     return codes
 
 
@@ -363,7 +364,7 @@ def area_series(indicator: str, area: str) -> pd.DataFrame:
     """The area, the rest of its gemeente(n) and NL over time for one indicator."""
     if area not in area_names():
         raise IndicatorError(f"unknown NPLV area {area!r}; choose one of {area_names()}",
-                             key="err_area", area=area)  # fmt: skip
+                             key="err_unknown_area", value=area, valid=", ".join(area_names()))  # fmt: skip
     rows = dataset.rows(registry.get(indicator).id)
     codes = [AREA_PREFIX + area, REST_PREFIX + area, NL_CODE]
     out = rows[rows["region_code"].isin(codes)]
@@ -407,7 +408,7 @@ def index_defaults(kind: str) -> dict[str, float]:
 
     if kind not in INDEX_KINDS:
         raise IndicatorError(f"unknown index kind {kind!r}; choose one of {INDEX_KINDS}",
-                             key="err_index_kind", kind=kind)  # fmt: skip
+                             key="err_unknown_kind", value=kind)  # fmt: skip
     return dict(indices.LIVEABILITY_DEFAULT if kind == "leefbaarheid" else indices.SAFETY_DEFAULT)
 
 
@@ -447,7 +448,7 @@ def index_series(weights: dict[str, float], codes: list[str]) -> pd.DataFrame:
             f"no index values for {unknown}; check the codes (2024 wijk or gemeente codes) "
             "or pick other components",
             key="err_index_codes",
-            codes=", ".join(unknown),
+            value=", ".join(unknown),
         )
     return out.reset_index(drop=True)
 

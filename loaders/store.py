@@ -204,7 +204,7 @@ class Version:
                 raise StoreError(
                     f"store part {p['file']} cannot be read ({type(exc).__name__}); rebuild the "
                     "store with `python -m loaders build`",
-                    key="err_store_corrupt",
+                    key="err_store",
                 ) from exc
             if t.num_rows == 0:
                 continue
@@ -226,19 +226,19 @@ def _load_manifest(path: Path) -> dict:
     except FileNotFoundError as exc:
         raise StoreError(
             f"store version {path.name} has no manifest; rebuild with `python -m loaders build`",
-            key="err_store_corrupt",
+            key="err_store",
         ) from exc
     except (OSError, ValueError) as exc:
         raise StoreError(
             f"the manifest of store version {path.name} is unreadable ({type(exc).__name__}); "
             "rebuild with `python -m loaders build`",
-            key="err_store_corrupt",
+            key="err_store",
         ) from exc
     if not isinstance(m, dict) or m.get("format") != FORMAT:
         raise StoreError(
             f"store version {path.name} has an old or unknown format; rebuild with "
             "`python -m loaders build`",
-            key="err_store_corrupt",
+            key="err_store",
         )
     return m
 
@@ -269,7 +269,7 @@ def current(root: Path | None = None) -> Version | None:
         raise StoreError(
             f"the store points at version {Path(target).name}, which is gone; run "
             "`python -m loaders build` (or restart `python app.py`) to recover",
-            key="err_store_missing",
+            key="err_store",
         ) from None
     key = (str(path), mtime)
     v = _VERSION_CACHE.get(key)
@@ -287,7 +287,7 @@ def require(root: Path | None = None) -> Version:
         raise StoreError(
             "there is no data store yet; start `python app.py` once (it builds the store) or run "
             "`python -m loaders build`",
-            key="err_store_missing",
+            key="err_store",
         )
     return v
 

@@ -99,8 +99,8 @@ def register(server: flask.Flask) -> None:
                 registry.get(indicator)
                 level = args.get("level", "WK")
                 if level not in views.LEVELS:
-                    raise InputError(f"unknown level {level!r}; use WK or GM", key="err_level",
-                                     level=level)  # fmt: skip
+                    raise InputError(f"unknown level {level!r}; use WK or GM", key="err_unknown_level",
+                                     value=level)  # fmt: skip
                 year = common.parse_year(args.get("year"), indicator, level)
                 level = {"WK": "wijk", "GM": "gemeente"}[level]
                 parts = export.chunks(level, [indicator], [year])

@@ -276,6 +276,39 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Onjuiste jaren “{value}”. Gebruik bijvoorbeeld years=2012-2024.",
         "Malformed years “{value}”. Use for example years=2012-2024.",
     ),
+    "err_index_codes": (
+        "Geen indexwaarden voor {value} in deze gegevens; kies andere gebieden of onderdelen.",
+        "No index values for {value} in this data; choose other areas or components.",
+    ),
+    "err_index_no_data": (
+        "Deze kopie van de gegevens bevat geen cijfers voor de onderdelen van deze index; kies "
+        "andere onderdelen (zie ‘Over de data’).",
+        "This copy of the data holds no figures for the components of this index; choose other "
+        "components (see ‘About the data’).",
+    ),
+    "err_export_empty": (
+        "Geen cijfers voor deze keuze; kies andere indicatoren, jaren of gebieden.",
+        "No figures for this selection; choose other indicators, years or areas.",
+    ),
+    "err_xlsx_rows": (
+        "{rows} rijen zijn te veel voor een Excel-download; kies minder indicatoren, jaren of "
+        "gebieden, of kies CSV of Parquet.",
+        "{rows} rows are too many for an Excel download; choose fewer indicators, years or areas, "
+        "or choose CSV or Parquet.",
+    ),
+    "err_format": (
+        "Onbekend formaat “{fmt}”. Kies uit: {valid}.",
+        "Unknown format “{fmt}”. Choose: {valid}.",
+    ),
+    "err_variant": ("Onbekende variant “{variant}”.", "Unknown variant “{variant}”."),
+    "err_geojson_years": (
+        "GeoJSON bevat één jaar; deze keuze heeft {years}. Kies één jaar.",
+        "GeoJSON holds one year; this selection has {years}. Choose one year.",
+    ),
+    "err_no_regions": (
+        "Geef gebieden op, bijvoorbeeld regions=WK059915,GM0599.",
+        "Give areas, for example regions=WK059915,GM0599.",
+    ),
     "err_store": (
         "De gegevens zijn (nog) niet beschikbaar. Probeer het later opnieuw.",
         "The data is not available (yet). Please try again later.",
