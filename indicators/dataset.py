@@ -369,7 +369,7 @@ def build(
     d = out_dir / "indicators"
     d.mkdir(parents=True, exist_ok=True)
     population = _population(_read_spilled(spilled, "inwoners"))
-    trend_parts, cover, n_values = [], {}, 0
+    trend_parts, score_parts, ref_years, cover, n_values = [], [], {}, {}, 0
     for ind in registry.REGISTRY:
         frame = _read_spilled(spilled, ind.id)
         if frame.empty:
@@ -390,6 +390,10 @@ def build(
         frame = _finish(frame)
         frame.to_parquet(d / f"{ind.id}.parquet", index=False, compression="zstd")
         trend_parts.append(trend_table(frame, s.first_year))
+        if ind.polarity != 0:  # index components: standardised once, combined per request
+            sc, ry = _index_scores(frame, ind.id)
+            score_parts.append(sc)
+            ref_years.update(ry)
         cover[ind.id] = _coverage_of(frame, ind)
         n_values += len(frame)
         progress(f"indicator {ind.id}: {len(frame):,} values")
@@ -401,12 +405,31 @@ def build(
      else pd.DataFrame(columns=list(TREND_COLUMNS))).to_parquet(
         out_dir / "trends.parquet", index=False)  # fmt: skip
     regions.to_parquet(out_dir / "regions.parquet", index=False)
+    scores = [x for x in score_parts if len(x)]
+    (pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(columns=list(SCORE_COLUMNS))
+     ).to_parquet(out_dir / "index_scores.parquet", index=False)  # fmt: skip
     report = _write_same(same_tables, out_dir)
+    report["index_reference_years"] = ref_years
     report["indicator_values"] = n_values
     report["coverage"] = cover
     report["build_seconds"] = round(time.perf_counter() - t0, 1)
     progress(f"{n_values:,} indicator values in {report['build_seconds']} s")
     return report
+
+
+SCORE_COLUMNS = ("indicator", "region_code", "year", "region_level", "region_name",
+                 "gemeente_code", "score", "suppressed", "synthetic")  # fmt: skip
+
+
+def _index_scores(frame: pd.DataFrame, ind_id: str) -> tuple[pd.DataFrame, dict]:
+    """A component's standardised, aligned scores at WK/GM/NL (indicators.indices, step 1)."""
+    from indicators import indices
+
+    sub = frame[frame["region_level"].isin(["WK", "GM", "NL"])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sc, ry = indices.component_scores(sub, [ind_id])
+    return sc.loc[:, list(SCORE_COLUMNS)].reset_index(drop=True), ry
 
 
 def _read_spilled(paths: list[Path], indicator: str) -> pd.DataFrame:
@@ -662,8 +685,30 @@ def trend(indicator: str, code: str, version: store.Version | None = None) -> di
     return out
 
 
+@lru_cache(maxsize=2)
+def _scores_at(path: str) -> pd.DataFrame:
+    p = Path(path) / store.ARTEFACTS / "index_scores.parquet"
+    df = pd.read_parquet(p) if p.exists() else pd.DataFrame(columns=list(SCORE_COLUMNS))
+    for c in ("indicator", "region_level", "gemeente_code"):
+        df[c] = df[c].astype("category")
+    return df.set_index("region_code").sort_index()
+
+
+def index_scores(codes: list[str], version: store.Version | None = None) -> pd.DataFrame:
+    """The precomputed component scores of ``codes`` (every component, every year)."""
+    v = version or active()
+    df = _scores_at(str(v.path))
+    have = [c for c in dict.fromkeys(codes) if c in df.index]
+    return df.loc[have].reset_index() if have else df.iloc[0:0].reset_index()
+
+
+def index_reference_years(version: store.Version | None = None) -> dict:
+    v = version or active()
+    return dict((v.manifest.get("report") or {}).get("index_reference_years", {}))
+
+
 def clear_cache() -> None:
-    for f in (_load, _regions_at, _same_at, _trends_at):
+    for f in (_load, _regions_at, _same_at, _trends_at, _scores_at):
         f.cache_clear()
 
 

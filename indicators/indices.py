@@ -196,36 +196,26 @@ def _standardise(
     return pct if polarity > 0 else 100.0 - pct
 
 
-def composite(
+def component_scores(
     frame: pd.DataFrame,
-    weights: Mapping[str, float],
+    components: list[str] | None = None,
     *,
     reference_year: int | None = None,
     method: str = "z",
     reference_level: str = "WK",
-) -> pd.DataFrame:
-    """Composite index per (region, year) from the indicator frame.
+) -> tuple[pd.DataFrame, dict[str, int | None]]:
+    """Step 1 of :func:`composite`: each component standardised and polarity-aligned.
 
-    ``weights`` maps indicator ids to non-negative weights (see :func:`validate_weights`);
-    weight-0 components are ignored entirely. Each component is standardised against all
-    ``reference_level`` regions in ``reference_year`` (default: the component's first year
-    with real values at that level) with ``method`` 'z' or 'rank', aligned so higher = better,
-    and averaged with weights renormalised over the components present. In a frame with real
-    rows, synthetic rows are dropped first (with a warning): they never enter a real index.
-
-    Columns: ``region_code, year, region_level, region_name, gemeente_code, index,
-    components_present, components_total, weight_present`` (fraction of total weight present),
-    ``suppressed_components``, ``synthetic``, ``index_method``, and per component ``score_<id>``
-    (standardised, aligned), ``weight_<id>`` (renormalised weight used; 0 when missing) and
-    ``contrib_<id>`` (weight × score; they sum to ``index``). ``index`` (and the contributions)
-    are NaN when less than half of the total weight is present. ``result.attrs`` holds
-    ``weights``, ``reference_years`` and ``method``.
+    Returns the component rows of ``frame`` with a ``score`` column (NaN where suppressed or
+    missing) and the reference year per component. ``components`` None: every indicator with a
+    direction. This step does not depend on the weights, so the build precomputes it once for
+    the whole store and a request only combines (:func:`combine`).
     """
     if method not in METHODS:
         raise IndicatorError(f"composite: unknown method {method!r}; use one of {METHODS}")
-    w_all = validate_weights(weights)
-    w = {k: v for k, v in w_all.items() if v > 0}
-    comps = list(w)
+    comps = components if components is not None else [
+        i.id for i in registry.REGISTRY if i.polarity != 0
+    ]  # fmt: skip
     need = ["indicator", "year", "region_code", "value"]
     miss = [c for c in need if c not in frame.columns]
     if miss:
@@ -260,12 +250,10 @@ def composite(
     usable = ~df["suppressed"] & np.isfinite(df["value"].to_numpy())
     df["score"] = np.nan
     ref_years: dict[str, int | None] = {}
-    absent: list[str] = []
     for ind in comps:
         sel = (df["indicator"] == ind).to_numpy()
         ref_pool = df[sel & usable.to_numpy() & (df["region_level"].astype(str) == reference_level)]
         if ref_pool.empty:
-            absent.append(ind)
             ref_years[ind] = None
             continue
         ry = int(ref_pool["year"].min()) if reference_year is None else int(reference_year)
@@ -280,6 +268,28 @@ def composite(
         x = df.loc[sel, "value"].where(usable[sel]).to_numpy()
         pol = registry.get(ind).polarity
         df.loc[sel, "score"] = _standardise(x, ref, method, pol, ind)
+    return df, ref_years
+
+
+def combine(
+    scores: pd.DataFrame,
+    weights: Mapping[str, float],
+    *,
+    reference_years: Mapping[str, int | None] | None = None,
+    method: str = "z",
+    reference_level: str = "WK",
+) -> pd.DataFrame:
+    """Step 2 of :func:`composite`: the weighted mean of the components' scores per (region, year).
+
+    ``scores``: rows of :func:`component_scores` (any subset of regions: each row is combined on
+    its own, so a request combines only the regions it shows). Output as :func:`composite`.
+    """
+    w_all = validate_weights(weights)
+    w = {k: v for k, v in w_all.items() if v > 0}
+    comps = list(w)
+    ref_years = dict(reference_years or {})
+    df = scores[scores["indicator"].isin(comps)]
+    absent = [c for c in comps if ref_years.get(c) is None]
     if absent:
         warnings.warn(
             f"composite: component(s) {absent} have no usable {reference_level} values in the "
@@ -333,6 +343,40 @@ def composite(
     out.attrs["method"] = method
     out.attrs["reference_level"] = reference_level
     return out
+
+
+def composite(
+    frame: pd.DataFrame,
+    weights: Mapping[str, float],
+    *,
+    reference_year: int | None = None,
+    method: str = "z",
+    reference_level: str = "WK",
+) -> pd.DataFrame:
+    """Composite index per (region, year) from the indicator frame.
+
+    ``weights`` maps indicator ids to non-negative weights (see :func:`validate_weights`);
+    weight-0 components are ignored entirely. Each component is standardised against all
+    ``reference_level`` regions in ``reference_year`` (default: the component's first year
+    with real values at that level) with ``method`` 'z' or 'rank', aligned so higher = better,
+    and averaged with weights renormalised over the components present. In a frame with real
+    rows, synthetic rows are dropped first (with a warning): they never enter a real index.
+
+    Columns: ``region_code, year, region_level, region_name, gemeente_code, index,
+    components_present, components_total, weight_present`` (fraction of total weight present),
+    ``suppressed_components``, ``synthetic``, ``index_method``, and per component ``score_<id>``
+    (standardised, aligned), ``weight_<id>`` (renormalised weight used; 0 when missing) and
+    ``contrib_<id>`` (weight × score; they sum to ``index``). ``index`` (and the contributions)
+    are NaN when less than half of the total weight is present. ``result.attrs`` holds
+    ``weights``, ``reference_years`` and ``method``.
+    """
+    if method not in METHODS:
+        raise IndicatorError(f"composite: unknown method {method!r}; use one of {METHODS}")
+    w = {k: v for k, v in validate_weights(weights).items() if v > 0}
+    scores, ref_years = component_scores(frame, list(w), reference_year=reference_year,
+                                         method=method, reference_level=reference_level)  # fmt: skip
+    return combine(scores, weights, reference_years=ref_years, method=method,
+                   reference_level=reference_level)  # fmt: skip
 
 
 def contributions(result: pd.DataFrame) -> pd.DataFrame:

@@ -412,36 +412,29 @@ def index_defaults(kind: str) -> dict[str, float]:
     return dict(indices.LIVEABILITY_DEFAULT if kind == "leefbaarheid" else indices.SAFETY_DEFAULT)
 
 
-@lru_cache(maxsize=16)
-def _composite(path: str, weights_text: str) -> pd.DataFrame:
+def index_series(weights: dict[str, float], codes: list[str]) -> pd.DataFrame:
+    """Composite index rows (see :func:`indicators.indices.composite`) for ``codes`` plus their
+    gemeente and NL. The components' scores (standardised against all wijken in a year in which
+    each is real) are precomputed in the store; a request only combines the rows it shows."""
     from indicators import indices
 
-    weights = indices.parse_weights(weights_text)
-    parts = [r for r in (dataset._load(path, i) for i in weights) if len(r)]
-    if not parts:
+    weights = indices.validate_weights(weights)
+    gms = {c if c.startswith(("GM", "NL")) else "GM" + c[2:6] for c in codes}
+    keep = [*codes, *sorted(gms - set(codes)), NL_CODE]
+    scores = dataset.index_scores(keep)
+    scores = scores[scores["indicator"].isin([k for k, w in weights.items() if w > 0])]
+    if scores.empty or scores["score"].notna().sum() == 0:
         raise IndicatorError(
             "this store holds no values for any component of these weights; choose other "
             "components (see /over for what the store holds)",
             key="err_index_no_data",
         )
-    f = pd.concat(parts, ignore_index=True)
-    f = f[f["region_level"].isin(["WK", "GM", "NL"])]
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return indices.composite(f, weights)
-
-
-def index_series(weights: dict[str, float], codes: list[str]) -> pd.DataFrame:
-    """Composite index rows (see :func:`indicators.indices.composite`) for ``codes`` plus their
-    gemeente and NL, standardised against all wijken; cached per weight set."""
-    from indicators import indices
-
-    res = _composite(_path(), indices.format_weights(weights))
-    gms = {c if c.startswith(("GM", "NL")) else "GM" + c[2:6] for c in codes}
-    keep = [*codes, *sorted(gms - set(codes)), NL_CODE]
-    out = res[res["region_code"].isin(keep)].copy()
+        out = indices.combine(scores.astype({"indicator": str}), weights,
+                              reference_years=dataset.index_reference_years())  # fmt: skip
     unknown = [c for c in codes if c not in set(out["region_code"])]
     if unknown:
         raise IndicatorError(
@@ -455,7 +448,7 @@ def index_series(weights: dict[str, float], codes: list[str]) -> pd.DataFrame:
 
 def clear() -> None:
     """Forget cached views (tests that rebuild a store in the same process)."""
-    for f in (_level_rows, _available, _regions, _centre, _composite):
+    for f in (_level_rows, _available, _regions, _centre):
         f.cache_clear()
     dataset.clear_cache()
 

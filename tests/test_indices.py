@@ -435,3 +435,22 @@ def test_real_store_default_safety_index_has_no_values_without_real_components(r
     tot = indices.composite(real_frame, {"criminaliteit": 1.0})
     assert tot.attrs["reference_years"] == {"criminaliteit": 2023}
     assert set(tot.loc[tot["index"].notna(), "year"]) == {2023}
+
+
+def test_page_index_from_precomputed_scores_equals_hand_computation(real_store):
+    """What /indices shows (precomputed component scores combined per request) equals the hand
+    z-scores from the raw xlsx."""
+    import shared_raw
+
+    from indicators import views
+
+    k = shared_raw.kwb23()
+    minpop = registry.get("bijstand").min_population
+    w = k.loc[shared_raw.same_wijken_2023()]
+    w = w[(w["a_inw"] >= minpop) & w["a_soz_wb"].notna()]
+    x = -(w["a_soz_wb"] / w["a_inw"] * 1000)
+    z = (x - x.mean()) / x.std(ddof=0)
+    codes = list(z.index[:: max(1, len(z) // 5)][:5])
+    got = views.index_series({"bijstand": 1.0}, codes).set_index("region_code")
+    for c in codes:
+        assert got.loc[c, "index"] == pytest.approx(z[c], rel=1e-9, abs=1e-9)
