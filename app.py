@@ -6,7 +6,7 @@ import dash
 from dash import Input, Output, callback, dcc, html
 
 import settings as _settings
-from pages import _routes, common, ids
+from pages import _routes, _server, common, ids
 from pages.i18n import lang_of, t
 
 NAV = (("/", "nav_map"), ("/trends", "nav_trends"), ("/gebieden", "nav_areas"),
@@ -33,6 +33,7 @@ def create_app() -> dash.Dash:
         html.Footer(id=ids.FOOTER, className="site-footer"),
     ])  # fmt: skip
     _routes.register(app.server)
+    _server.register(app)  # headers, page status codes, input validation, errors, /healthz
     return app
 
 
@@ -45,6 +46,7 @@ def frame(path: str | None, search: str | None):  # noqa: ANN201
     """Navigation that keeps the language; embeds are chromeless."""
     from urllib.parse import parse_qs
 
+    path = _server.safe_path(path)  # never a link to //other.host
     q = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
     lang = lang_of(q.get("lang"))
     other = {k: v for k, v in q.items() if k != "lang"}
@@ -52,8 +54,8 @@ def frame(path: str | None, search: str | None):  # noqa: ANN201
         dcc.Link(t(key, lang), href=common.href(p, lang), className="nav-link") for p, key in NAV
     ]
     foot = "Wijkpeil · open source · CBS (CC BY 4.0), Leefbaarometer 3.0 (CC0), PDOK"
-    switch = common.href(path or "/", "en" if lang == "nl" else "nl", **other)
-    embed = (path or "").startswith("/embed")
+    switch = common.href(path, "en" if lang == "nl" else "nl", **other)
+    embed = path.startswith("/embed")
     return nav, switch, t("switch_lang", lang), t("tagline", lang), embed, None if embed else foot
 
 
