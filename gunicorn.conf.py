@@ -68,4 +68,6 @@ def when_ready(server) -> None:  # noqa: ANN001
     except Exception as exc:  # noqa: BLE001 - the workers still start; /healthz says what is wrong
         server.log.error("preload of the indicator dataset failed: %s", exc)
         return
-    server.log.info("preloaded %s indicator values in %.1f s", f"{rows:,}", time.perf_counter() - t0)
+    server.log.info(
+        "preloaded %s indicator values in %.1f s", f"{rows:,}", time.perf_counter() - t0
+    )
