@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import io
-import json
-import os
-import signal
-import subprocess
 import sys
-import time
+import tempfile
 
 import pandas as pd
 import pytest
@@ -17,14 +13,6 @@ import requests
 from pages import ids
 
 REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def dash_call(base: str, output_prefix: str, values: dict, changed: str) -> requests.Response:
@@ -115,15 +103,26 @@ def test_bad_callback_input_keeps_view_and_says_why(live_app):
             400,
             "at most 6",
         ),
-        ("/download/..%2f..%2fetc%2fpasswd.csv", 404, ""),
-        ("/geo/..%2f..%2fetc/2024.geojson", 404, ""),
+        ("/download/..%2f..%2fetc%2fpasswd.csv", 404, "no such file"),
+        ("/geo/..%2f..%2fetc/2024.geojson", 404, "no such file"),
+        ("/geo/WK/1999.geojson", 404, "wijk_1999.geojson not found"),
     ],
 )
 def test_bad_requests_get_clear_4xx(live_app, path, status, text):
     r = requests.get(live_app + path, timeout=30)
     assert r.status_code == status, r.text[:200]
     assert text in r.text
-    assert "root:" not in r.text and "Traceback" not in r.text
+    # no file content (traversal) and no server file-system path (the repo, the shared data, the
+    # interpreter) in the answer; the data folders may only appear as their variable names
+    assert "root:" not in r.text
+    for internal in (
+        str(REPO),
+        str(REPO.parent),
+        "site-packages",
+        sys.prefix,
+        tempfile.gettempdir(),
+    ):
+        assert internal not in r.text, (internal, r.text[:300])
 
 
 def test_oversized_requests_are_refused(live_app):
@@ -152,29 +151,24 @@ def test_series_download_round_trips(live_app):
     assert (abs(own[years] - pub[years]) < 1e-9).all()
 
 
-def test_gunicorn_serves_the_app(live_app, app_data_dir):
-    """`gunicorn app:server` as documented, on the store the live app built (same data dir)."""
-    port = _free_port()
-    env = dict(os.environ, WIJKPEIL_DATA_DIR=str(app_data_dir))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "app:server"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+def test_gunicorn_serves_the_app(live_app, app_data_dir, tmp_path):
+    """The README's production command (`gunicorn -c gunicorn.conf.py app:server`, HOST/PORT from
+    the environment) on the store the live app built: healthy, and data on the first request."""
+    from tests.prod_server import ProdServer
+
+    server = ProdServer(app_data_dir, tmp_path)
     try:
-        for _ in range(120):
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).ok:
-                    break
-            except requests.RequestException:  # workers still starting
-                time.sleep(0.5)
-        r = requests.get(
-            f"http://127.0.0.1:{port}/download/map.csv?indicator=lbm&year=2024", timeout=120
-        )
+        server.wait_healthy()
+        health = requests.get(server.base + "/healthz", timeout=10)
+        assert health.status_code == 200 and health.json()["status"] == "ok", health.text
+        r = requests.get(server.base + "/download/map.csv?indicator=lbm&year=2024", timeout=120)
         assert r.ok and r.text.startswith("indicator,")
-        assert (
-            json.loads(requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).text)["store"]
-            == "ok"
-        )
+        got = pd.read_csv(io.StringIO(r.text)).set_index("region_code")["value"]
+        from indicators import leefbaarometer
+
+        published = leefbaarometer.values("lbm", 2024).set_index("code")["value"]
+        common = published.index.intersection(got.index)
+        assert len(common) > 3000 and (abs(got[common] - published[common]) < 1e-9).all()
+        assert "Booting worker" in server.log() and "Traceback" not in server.log()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
+        server.stop()
