@@ -22,8 +22,9 @@ Everything here is about HTTP, not about pages:
   instead of a 500 or a blank page.
 * **Callback validation.** ``POST /_dash-update-component`` is checked before Dash dispatches it:
   JSON object, known server-side output, inputs/state matching the callback's declared
-  dependencies, values of JSON-sane size and of the types the callback function declares in its
-  annotations (plus per-property rules). Rejections are a 4xx with a short message in the page's
+  dependencies, values of JSON-sane size, of the types the callback function declares in its
+  annotations and per-property rules, and within the closed sets of a few components
+  (``_domains``). Rejections are a 4xx with a short message in the page's
   language and ONE log line, never a traceback.
 * **Errors.** 4xx from anywhere are logged as one line. Real faults are logged once with their
   traceback and answered with a generic message (no internal paths); a store problem is a 503.
@@ -235,7 +236,7 @@ def param_problem(params: dict, declared: frozenset[str]) -> tuple[str, dict] | 
 def _is_error_page(component: object, depth: int = 0) -> bool:
     if getattr(component, "id", None) == ids.ERROR_PAGE:
         return True
-    if depth >= 2:
+    if depth >= 4:
         return False
     kids = getattr(component, "children", None)
     kids = kids if isinstance(kids, list | tuple) else [kids]
@@ -368,6 +369,9 @@ def _raw_target() -> tuple[str, str]:
     raw = env.get("RAW_URI") or env.get("REQUEST_URI")
     if not raw:
         return flask.request.path, flask.request.query_string.decode("latin-1")
+    if not raw.startswith("/"):  # absolute-form request target (GET http://host/path HTTP/1.1)
+        raw = raw.split("://", 1)[-1].partition("/")[1:]
+        raw = "".join(raw) or "/"
     path, _, query = raw.partition("?")
     return path, query
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import sys
 import tempfile
+import time
 
 import pandas as pd
 import pytest
@@ -172,3 +173,56 @@ def test_gunicorn_serves_the_app(live_app, app_data_dir, tmp_path):
         assert "Booting worker" in server.log() and "Traceback" not in server.log()
     finally:
         server.stop()
+
+
+def test_healthz_is_503_with_the_reason_when_the_store_is_broken(live_app, app_data_dir, tmp_path):
+    """/healthz on a copy of the built data dir: 200 while healthy; 503 naming the manifest (but no
+    server path) once every manifest is corrupt; 200 again after repair; 503 without a store."""
+    import shutil
+
+    from tests.prod_server import ProdServer
+
+    data = tmp_path / "data"
+    shutil.copytree(app_data_dir, data, symlinks=True)
+    manifests = [p for p in (data / "store").rglob("manifest.json") if not p.is_symlink()]
+    assert manifests, "no manifest.json in the built store"
+    server = ProdServer(data, tmp_path, WIJKPEIL_HEALTH_TTL="0.2")
+    try:
+        server.wait_healthy()
+        good = {p: p.read_bytes() for p in manifests}
+        for p in manifests:
+            p.write_text('{"broken": ', encoding="utf-8")
+        time.sleep(0.5)  # past the health cache of both workers
+        for _ in range(4):  # both workers
+            r = requests.get(server.base + "/healthz", timeout=30)
+            assert r.status_code == 503, r.text
+            body = r.json()
+            assert body["status"] != "ok" and "manifest.json" in body["reason"]
+            assert str(data) not in r.text and str(tmp_path) not in r.text
+        for p, blob in good.items():
+            p.write_bytes(blob)
+        server.wait_healthy(30)
+        shutil.rmtree(data / "store")
+        time.sleep(0.5)
+        r = requests.get(server.base + "/healthz", timeout=30)
+        assert r.status_code == 503 and "store" in r.json()["reason"], r.text
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log()
+
+
+def test_health_result_is_cached_per_worker(monkeypatch):
+    """Checksumming is not free: within health_ttl seconds the check runs once."""
+    import settings as _settings
+    from pages import _server
+
+    calls = []
+    monkeypatch.setattr(_server, "_store_health", lambda: calls.append(1) or (True, "fine"))
+    quick = _settings.override(health_ttl=0.3)
+    monkeypatch.setattr(_settings, "get", lambda: quick)
+    monkeypatch.setitem(_server._HEALTH, "at", -1e9)
+    assert [_server.health()[0] for _ in range(5)] == [True] * 5
+    assert len(calls) == 1
+    time.sleep(0.4)
+    assert _server.health()[:2] == (True, "fine")
+    assert len(calls) == 2
