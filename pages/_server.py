@@ -243,6 +243,17 @@ def _is_error_page(component: object, depth: int = 0) -> bool:
     return any(_is_error_page(k, depth + 1) for k in kids if k is not None)
 
 
+def _error_text(component: object, depth: int = 0) -> str:
+    """The explanation shown on an error page (its ``error-detail`` paragraph), for the log."""
+    if "error-detail" in str(getattr(component, "className", "") or ""):
+        return _one_line(getattr(component, "children", ""), 200)
+    kids = getattr(component, "children", None)
+    for k in kids if isinstance(kids, list | tuple) else [kids]:
+        if k is not None and depth < 5 and (hit := _error_text(k, depth + 1)):
+            return hit
+    return ""
+
+
 def _server_error_page(lang: str, key: str):  # noqa: ANN202
     from dash import dcc, html
 
@@ -282,7 +293,7 @@ def compute_page(module: str, layout: Callable, params: dict) -> tuple[object, i
             if module == NOT_FOUND_MODULE:
                 out = (comp, 404, "no such page")
             elif _is_error_page(comp):
-                out = (comp, 400, "the page rejected its URL parameters")
+                out = (comp, 400, f"the page rejected its URL parameters: {_error_text(comp)}")
             else:
                 out = (comp, 200, "")
     LAYOUTS.put(key, out)
