@@ -520,7 +520,9 @@ PROPERTY_TYPES: dict[str, object] = {
 }
 #: Per component id (or pattern ``type``) refinements of ``value``.
 VALUE_TYPES: dict[str, object] = {ids.INDEX_WEIGHTS: int | float | None}
-VALUE_RANGES: dict[str, tuple[float, float]] = {ids.INDEX_WEIGHTS: (0.0, MAX_WEIGHT)}
+#: Magnitude limits that keep the computation finite (1e308 overflows the weighted mean); signs
+#: and zeros are the callback's business (it explains a negative weight in the page).
+VALUE_RANGES: dict[str, tuple[float, float]] = {ids.INDEX_WEIGHTS: (-MAX_WEIGHT, MAX_WEIGHT)}
 
 
 def _domains() -> dict[tuple[str, str], Callable[[], object]]:
