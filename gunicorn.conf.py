@@ -54,10 +54,23 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms pid=%(p)s "%(a)s"'
 limit_request_line = 4094
 
 
+def _dash_setup(wsgi) -> None:  # noqa: ANN001
+    """Dash's first-request setup, single-threaded (see pages/_server.first_request)."""
+    from pages import _server
+
+    _server.first_request(wsgi)
+
+
+def post_worker_init(worker) -> None:  # noqa: ANN001
+    """In each worker, before it accepts connections (a no-op when the master did it)."""
+    _dash_setup(worker.wsgi)
+
+
 def when_ready(server) -> None:  # noqa: ANN001
-    """With preload: load the indicator dataset and its lookups in the master, before forking."""
+    """With preload: Dash's setup and the indicator dataset in the master, before forking."""
     if not preload_app:
         return
+    _dash_setup(server.app.wsgi())
     t0 = time.perf_counter()
     try:
         from indicators import dataset, views

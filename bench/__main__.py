@@ -291,7 +291,7 @@ def bench_payload(res: dict, base: str) -> None:
         "output": dep["output"],
         "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in dep["output"].strip(".").split("...")],
         "inputs": [dict(i, value="/" if i["property"] == "pathname" else "") for i in dep["inputs"]],
-        "state": [], "changedPropIds": [f"{ids.URL}.pathname"],
+        "state": [], "changedPropIds": ["_pages_location.pathname"],
     }  # fmt: skip
     r = sess.post(base + "/_dash-update-component", json=body, timeout=60)
     if r.ok:

@@ -41,7 +41,8 @@ import requests
 MB = 2**20
 GZIP = {"Accept-Encoding": "gzip"}
 INDICATORS = ("lbm", "onv", "criminaliteit", "inkomen", "bijstand", "woninginbraak")
-YEARS = (2016, 2018, 2020, 2022, 2024)
+YEARS = (2016, 2018, 2020, 2022, 2024)  # recolour falls back to the last year when one is missing
+DOWNLOAD_YEARS = (2018, 2020, 2022)  # years every indicator above has (a download needs one)
 
 
 def pct(xs: list[float], p: float) -> float | None:
@@ -177,13 +178,17 @@ class Site:
 class Record:
     lat: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, dict[str, int]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, kind: str, ms: float, ok: bool) -> None:
+    def add(self, kind: str, ms: float, status: str) -> None:
+        """One request: latency and its status (an HTTP code, or the exception's name)."""
         with self.lock:
             self.lat.setdefault(kind, []).append(ms)
-            if not ok:
+            if not status.startswith(("2", "3")):
                 self.errors[kind] = self.errors.get(kind, 0) + 1
+                per = self.statuses.setdefault(kind, {})
+                per[status] = per.get(status, 0) + 1
 
 
 class User:
@@ -202,11 +207,11 @@ class User:
         try:
             r = fn()
             _ = r.content
-            ok = r.status_code < 400
-        except requests.RequestException:
-            r, ok = None, False
+            status = str(r.status_code)
+        except requests.RequestException as exc:
+            r, status = None, type(exc).__name__
         if self.rec is not None:
-            self.rec.add(kind, (time.perf_counter() - t0) * 1000, ok)
+            self.rec.add(kind, (time.perf_counter() - t0) * 1000, status)
         return r
 
     def get(self, kind: str, path: str) -> requests.Response | None:
@@ -317,7 +322,7 @@ class User:
 
     def visit_download(self) -> None:
         if self.rnd.random() < 0.5:
-            ind, year = self.rnd.choice(INDICATORS), self.rnd.choice(YEARS)
+            ind, year = self.rnd.choice(INDICATORS), self.rnd.choice(DOWNLOAD_YEARS)
             self.get("download map", f"/download/map.csv?indicator={ind}&year={year}&level=WK")
         else:
             codes = ",".join(self._regions(2))
@@ -427,7 +432,8 @@ def run_load(site: Site, users: int, seconds: float, think: tuple, seed: int, sa
     rnd = lambda v: None if v is None else round(v, 1)  # noqa: E731
     kinds = {
         k: {"n": len(v), "p50_ms": rnd(pct(v, 50)), "p95_ms": rnd(pct(v, 95)),
-            "p99_ms": rnd(pct(v, 99)), "errors": rec.errors.get(k, 0)}
+            "p99_ms": rnd(pct(v, 99)), "errors": rec.errors.get(k, 0),
+            "error_statuses": rec.statuses.get(k, {})}
         for k, v in sorted(rec.lat.items())
     }  # fmt: skip
     rss = [(t, m["rss"]) for t, m in mem if m["rss"]]
@@ -453,7 +459,7 @@ def report(name: str, res: dict) -> None:
           f"p99 {res['p99_ms']:>8} ms")  # fmt: skip
     for k, v in res["kinds"].items():
         print(f"   {k:<18} n {v['n']:>5}  p50 {v['p50_ms']:>8}  p95 {v['p95_ms']:>8}  "
-              f"p99 {v['p99_ms']:>8}  errors {v['errors']}")  # fmt: skip
+              f"p99 {v['p99_ms']:>8}  errors {v['errors']} {v['error_statuses'] or ''}")  # fmt: skip
     print(
         f"   worker RSS max {res['worker_rss_max_mb']} MB (PSS {res['worker_pss_max_mb']}, "
         f"USS {res['worker_uss_max_mb']}); server PSS total {res['server_pss_total_max_mb']} MB"

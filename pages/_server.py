@@ -953,6 +953,21 @@ def healthz() -> flask.Response:
 # --------------------------------------------------------------------------------------------
 
 
+def first_request(server: flask.Flask) -> None:
+    """Run Dash's one-time first-request setup now, in one thread, before serving.
+
+    dash 2.18 builds its callback map (``Dash._setup_server``) and registers the Dash Pages
+    callbacks (``enable_pages.router``) in ``before_request`` hooks that set their "done" flag
+    first and do the work after: with threads (gunicorn gthread), a request arriving meanwhile sees
+    a half-built app (``/_dash-dependencies`` without the map's callbacks, a callback answered as
+    unknown). gunicorn.conf.py calls this in the master (preload) and in every worker before it
+    accepts connections. Call it only after every callback is defined.
+    """
+    resp = server.test_client().get("/_dash-dependencies")
+    if resp.status_code != 200:
+        raise RuntimeError(f"Dash setup request failed with {resp.status_code}")
+
+
 def register(app: dash.Dash) -> None:
     """Install everything above on ``app`` (call once, after the pages and routes exist)."""
     _configure_logging()

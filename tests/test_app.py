@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import subprocess
 import sys
 import tempfile
 import time
@@ -226,3 +227,55 @@ def test_health_result_is_cached_per_worker(monkeypatch):
     time.sleep(0.4)
     assert _server.health()[:2] == (True, "fine")
     assert len(calls) == 2
+
+
+def test_concurrent_first_requests_see_the_whole_app(live_app, app_data_dir, tmp_path):
+    """gthread workers serve several requests at once: none may see a half-set-up Dash (dash 2.18
+    builds its callback map in a first-request hook). One keep-alive connection warms one worker;
+    then a burst of 20 concurrent requests reaches the other, still fresh worker. Every answer must
+    list the same callbacks. (Without the setup in gunicorn.conf.py this failed in 2 of 3 starts.)"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.prod_server import ProdServer
+
+    for attempt in range(3):
+        (tmp_path / str(attempt)).mkdir()
+        server = ProdServer(app_data_dir, tmp_path / str(attempt))
+        try:
+            server.wait_listening()
+            one = requests.Session()
+            for _ in range(5):
+                one.get(server.base + "/_dash-dependencies", timeout=60)
+
+            def outputs(_: int, base: str = server.base) -> frozenset[str]:
+                r = requests.get(base + "/_dash-dependencies", timeout=120)
+                return frozenset(d["output"] for d in r.json())
+
+            with ThreadPoolExecutor(20) as pool:
+                seen = list(pool.map(outputs, range(20)))
+            assert len(set(seen)) == 1, (attempt, sorted(len(s) for s in seen))
+            names = seen[0]
+            assert any(o.startswith(f"..{ids.MAP}.figure") for o in names)
+            assert any(o.startswith(".._pages_content") for o in names)
+        finally:
+            server.stop()
+
+
+def test_gunicorn_hooks_finish_dash_setup_before_serving():
+    """Deterministic half of the test above: in a fresh process, Dash has not run its
+    first-request setup after import; gunicorn.conf.py's post_worker_init runs it."""
+    code = (
+        "import runpy, app\n"
+        "assert not any(app.app._got_first_request.values()), app.app._got_first_request\n"
+        "conf = runpy.run_path('gunicorn.conf.py')\n"
+        "class Worker: wsgi = app.server\n"
+        "conf['post_worker_init'](Worker())\n"
+        "assert all(app.app._got_first_request.values()), app.app._got_first_request\n"
+        "outs = list(app.app.callback_map)\n"
+        "assert any(o.startswith('..map-graph.figure') for o in outs), outs\n"
+        "assert any(o.startswith('.._pages_content') for o in outs), outs\n"
+        "print('OK', len(outs))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                       timeout=300)  # fmt: skip
+    assert r.returncode == 0 and r.stdout.startswith("OK"), r.stderr[-2000:]
