@@ -68,4 +68,5 @@ if __name__ == "__main__":
     s = _settings.get()
     startup.prepare(s)  # store (existing; else ../shared + synthetic; else online), geometry, frame
     print(f"Wijkpeil: serving on http://{s.host}:{s.port}", flush=True)
+    _server.first_request(app.server)  # Dash's setup before the threaded server takes requests
     app.run(host=s.host, port=s.port, debug=False)
