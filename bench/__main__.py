@@ -263,7 +263,6 @@ def _get_size(session: requests.Session, url: str) -> tuple[int, int, int]:
 
 def bench_payload(res: dict, base: str) -> None:
     """Bytes of the first visit to / (HTML, bundles, layout, dependencies, page, geometry)."""
-    from pages import ids
 
     sess = requests.Session()
     html = sess.get(base + "/", timeout=30).text
