@@ -6,7 +6,7 @@ import dash
 from dash import ClientsideFunction, Input, Output, callback, clientside_callback, dcc, html
 
 import settings as _settings
-from pages import _routes, common, ids
+from pages import _routes, _server, common, ids
 from pages.i18n import lang_of, request_lang, t
 
 NAV = (("/", "nav_map"), ("/trends", "nav_trends"), ("/gebieden", "nav_areas"),
@@ -66,6 +66,7 @@ def create_app() -> dash.Dash:
         html.Span(id=ids.HTML_LANG, hidden=True),
     ])  # fmt: skip
     _routes.register(app.server)
+    _server.register(app)  # headers, page status codes, input validation, errors, /healthz
     return app
 
 
@@ -81,14 +82,11 @@ def frame(path: str | None, search: str | None):  # noqa: ANN201
     """Navigation that keeps the language; embeds are chromeless."""
     from urllib.parse import parse_qs
 
+    path = _server.safe_path(path)  # never a link to //other.host
     q = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
     lang = lang_of(q.get("lang"))
     other = {k: v for k, v in q.items() if k != "lang"}
-    here = (
-        path
-        if isinstance(path, str) and path.startswith("/") and not path.startswith("//")
-        else "/"
-    )
+    here = _server.safe_path(path)  # never a link to //other.host
     nav = [
         dcc.Link(t(key, lang), href=common.href(p, lang),
                  className="nav-link current" if p == here else "nav-link")
@@ -131,4 +129,5 @@ if __name__ == "__main__":
         print("Wijkpeil: interrupted; start again to resume", file=sys.stderr, flush=True)
         sys.exit(130)
     print(f"Wijkpeil: serving on http://{s.host}:{s.port}", flush=True)
+    _server.first_request(app.server)  # Dash's setup before the threaded server takes requests
     app.run(host=s.host, port=s.port, debug=False)

@@ -76,6 +76,16 @@ class Settings:
     #: Dashboard serving.
     host: str = field(default_factory=lambda: os.environ.get("HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(os.environ.get("PORT", "8050")))
+    #: External origins the browser may load images/tiles from and connect to (CSP img-src and
+    #: connect-src), space separated: PDOK basemap tiles and the PDOK Locatieserver. Add a local
+    #: test server here (WIJKPEIL_CSP_HOSTS="https://service.pdok.nl ... http://127.0.0.1:8499").
+    csp_hosts: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            _env("csp_hosts", "https://service.pdok.nl https://api.pdok.nl").split()
+        )
+    )
+    #: Seconds a worker reuses its last /healthz result (checksumming the store is not free).
+    health_ttl: float = field(default_factory=lambda: float(_env("health_ttl", "5")))
 
     @property
     def cache_dir(self) -> Path:

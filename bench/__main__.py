@@ -177,30 +177,34 @@ def bench_web_geometry(res: dict) -> None:
 
 
 class Server:
-    """gunicorn ``app:server`` with N workers on a free loopback port."""
+    """The production server, ``gunicorn -c gunicorn.conf.py app:server``, on a free loopback port
+    (``workers`` overrides the configuration's worker count; access log off)."""
 
-    def __init__(self, data_dir: Path, workers: int = 2) -> None:
+    def __init__(self, data_dir: Path, workers: int | None = None, env: dict | None = None) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, WIJKPEIL_DATA_DIR=str(data_dir))
+        env = dict(os.environ, WIJKPEIL_DATA_DIR=str(data_dir), HOST="127.0.0.1",
+                   PORT=str(self.port), WIJKPEIL_ACCESS_LOG="/dev/null", **(env or {}))  # fmt: skip
         self.log = tempfile.NamedTemporaryFile(
             "w+", prefix="wijkpeil-gunicorn-", suffix=".log", delete=False
         )  # noqa: SIM115
+        cmd = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+        cmd += ["-w", str(workers)] if workers else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-             "--timeout", "120", "app:server"],
-            cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [*cmd, "app:server"], cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         for _ in range(240):
             if self.proc.poll() is not None:
                 raise RuntimeError(
                     f"gunicorn exited with {self.proc.returncode}; see {self.log.name}"
                 )
             try:
-                if requests.get(self.base + "/healthz", timeout=2).ok:
+                if requests.get(self.base + "/healthz", timeout=5).ok:
                     return
-            except requests.ConnectionError:
-                time.sleep(0.5)
+            except requests.RequestException:  # not listening yet, or workers still booting
+                pass
+            time.sleep(0.5)
+        self.stop()
         raise RuntimeError(f"gunicorn did not answer /healthz in 120 s; see {self.log.name}")
 
     def worker_rss_mb(self) -> float:
@@ -266,7 +270,6 @@ def _get_size(session: requests.Session, url: str) -> tuple[int, int, int]:
 
 def bench_payload(res: dict, base: str) -> None:
     """Bytes of the first visit to / (HTML, bundles, layout, dependencies, page, geometry)."""
-    from pages import ids
 
     sess = requests.Session()
     html = sess.get(base + "/", timeout=30).text
@@ -294,7 +297,7 @@ def bench_payload(res: dict, base: str) -> None:
         "output": dep["output"],
         "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in dep["output"].strip(".").split("...")],
         "inputs": [dict(i, value="/" if i["property"] == "pathname" else "") for i in dep["inputs"]],
-        "state": [], "changedPropIds": [f"{ids.URL}.pathname"],
+        "state": [], "changedPropIds": ["_pages_location.pathname"],
     }  # fmt: skip
     r = sess.post(base + "/_dash-update-component", json=body, timeout=60)
     if r.ok:
@@ -405,7 +408,15 @@ def _flat(d: dict, prefix: str = "") -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the suite, print a table, write JSON; returns the exit code."""
+    """Run the suite, print a table, write JSON; returns the exit code.
+
+    ``python -m bench load ...`` runs the load benchmark instead (bench/load.py).
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["load"]:
+        from bench import load
+
+        return load.main(argv[1:])
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer calls, 5 s load runs")
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "results.json")

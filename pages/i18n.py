@@ -511,6 +511,88 @@ STRINGS: dict[str, tuple[str, str]] = {
     "method_description": ("Wat het meet", "What it measures"),
     "theme": ("Thema", "Theme"),
     "neutral": ("context, geen richting", "context, no direction"),
+    # --- server-level messages (pages/_server.py; issue 12). Keep this block last and together. ---
+    "bad_request": ("Ongeldige adresregel", "Invalid address"),
+    "err_repeated_param": (
+        "De parameter '{name}' staat meer dan eens in de adresregel. Gebruik hem één keer, "
+        "bijvoorbeeld {name}={example}.",
+        "The parameter '{name}' appears more than once in the address. Use it once, "
+        "for example {name}={example}.",
+    ),
+    "err_bad_param": (
+        "De parameter '{name}' is te lang of bevat ongeldige tekens; pas de adresregel aan.",
+        "The parameter '{name}' is too long or contains invalid characters; fix the address.",
+    ),
+    "err_param_conflict": (
+        "'{name}' staat al in het pad van deze pagina; haal '{name}=…' uit de adresregel.",
+        "'{name}' is already part of this page's path; remove '{name}=…' from the address.",
+    ),
+    "err_weight_range": (
+        "Gewicht {value} voor '{name}' valt buiten het bereik: gebruik 0 of een getal van "
+        "{low} tot en met {high}.",
+        "Weight {value} for '{name}' is out of range: use 0 or a number from {low} to {high}.",
+    ),
+    "server_error": ("Er ging iets mis op de server", "Something went wrong on the server"),
+    "server_error_text": (
+        "Dit ligt niet aan u en het is bij ons gelogd. Probeer het later opnieuw.",
+        "This is not your fault and it has been logged. Please try again later.",
+    ),
+    "store_unavailable": (
+        "De gegevens zijn op dit moment niet beschikbaar. Probeer het over een paar minuten "
+        "opnieuw.",
+        "The data is not available right now. Please try again in a few minutes.",
+    ),
+    "http_not_found": (
+        "Niet gevonden: dit adres bestaat niet. Begin op de kaart: /",
+        "Not found: this address does not exist. Start at the map: /",
+    ),
+    "http_method": (
+        "Deze methode ({method}) is hier niet toegestaan.",
+        "This method ({method}) is not allowed here.",
+    ),
+    "http_too_large": ("De aanvraag is te groot.", "The request is too large."),
+    "http_bad_request": ("Ongeldige aanvraag.", "Bad request."),
+    "cb_not_json": (
+        "Ongeldige callback-aanvraag: de inhoud is geen JSON-object.",
+        "Invalid callback request: the body is not a JSON object.",
+    ),
+    "cb_content_type": (
+        "Ongeldige callback-aanvraag: stuur de inhoud als application/json.",
+        "Invalid callback request: send the body as application/json.",
+    ),
+    "cb_bad_shape": (
+        "Ongeldige callback-aanvraag: veld '{field}' ontbreekt of heeft de verkeerde vorm.",
+        "Invalid callback request: field '{field}' is missing or malformed.",
+    ),
+    "cb_unknown_output": (
+        "Onbekende callback-uitvoer '{output}'; laad de pagina opnieuw.",
+        "Unknown callback output '{output}'; reload the page.",
+    ),
+    "cb_bad_value": (
+        "Ongeldige waarde voor {field}: verwacht {expected}.",
+        "Invalid value for {field}: expected {expected}.",
+    ),
+    "cb_unknown_value": (
+        "Onbekende waarde voor {field}; kies een van de aangeboden opties.",
+        "Unknown value for {field}; choose one of the options offered.",
+    ),
+    "cb_out_of_range": (
+        "Waarde voor {field} buiten het bereik: gebruik {low} tot en met {high}.",
+        "Value for {field} out of range: use {low} to {high}.",
+    ),
+    "cb_too_large": (
+        "Ongeldige callback-aanvraag: {field} is te groot of te diep genest.",
+        "Invalid callback request: {field} is too large or too deeply nested.",
+    ),
+    "type_str": ("tekst", "text"),
+    "type_int": ("een geheel getal", "a whole number"),
+    "type_float": ("een getal", "a number"),
+    "type_bool": ("waar/onwaar", "true/false"),
+    "type_list": ("een lijst", "a list"),
+    "type_dict": ("een object", "an object"),
+    "type_none": ("leeg (null)", "empty (null)"),
+    "type_or": (" of ", " or "),
+    # --- end of the server-level block ---
 }
 
 #: Prose of /methode and /over (paragraph lists per language).
