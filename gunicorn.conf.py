@@ -22,9 +22,10 @@ workers = int(_env("WIJKPEIL_WORKERS", "2"))
 worker_class = "gthread"
 threads = int(_env("WIJKPEIL_THREADS", "4"))
 
-#: Load the app (and, in when_ready, the indicator dataset) once in the master before forking:
-#: workers share those pages copy-on-write, and a worker restarted by max_requests or after a
-#: crash is ready at once instead of loading the data again. WIJKPEIL_PRELOAD=0 to compare.
+#: Load the app (and, in when_ready, the region list) once in the master before forking: workers
+#: share those pages copy-on-write and start ready. Indicator values are read lazily per store
+#: version, so workers pick up a new store (python -m loaders update) without a restart and never
+#: serve a mix. WIJKPEIL_PRELOAD=0 to compare.
 preload_app = _env("WIJKPEIL_PRELOAD", "1") not in ("0", "false", "no")
 
 #: A request that takes longer than this is a bug (every page is < 1 s on prebuilt data); with
@@ -75,12 +76,10 @@ def when_ready(server) -> None:  # noqa: ANN001
     try:
         from indicators import dataset, views
 
-        rows = len(dataset.frame())
+        rows = len(views.regions())  # the region list (search) and what each level holds
         views.available("WK")
-        views.regions()
+        dataset.index_reference_years()
     except Exception as exc:  # noqa: BLE001 - the workers still start; /healthz says what is wrong
         server.log.error("preload of the indicator dataset failed: %s", exc)
         return
-    server.log.info(
-        "preloaded %s indicator values in %.1f s", f"{rows:,}", time.perf_counter() - t0
-    )
+    server.log.info("preloaded %s regions in %.1f s", f"{rows:,}", time.perf_counter() - t0)

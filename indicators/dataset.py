@@ -388,7 +388,9 @@ def build(
             frame = pd.concat([frame, agg], ignore_index=True)
         frame["synthetic"] = kinds_synthetic
         frame = _finish(frame)
-        frame.to_parquet(d / f"{ind.id}.parquet", index=False, compression="zstd")
+        bu = frame["region_level"] == "BU"  # buurten apart: the pages rarely need them
+        frame[~bu].to_parquet(d / f"{ind.id}.parquet", index=False, compression="zstd")
+        frame[bu].to_parquet(d / f"{ind.id}.BU.parquet", index=False, compression="zstd")
         trend_parts.append(trend_table(frame, s.first_year))
         if ind.polarity != 0:  # index components: standardised once, combined per request
             sc, ry = _index_scores(frame, ind.id)
@@ -603,20 +605,24 @@ def active(settings: _settings.Settings | None = None) -> store.Version:
     return v
 
 
-@lru_cache(maxsize=48)
-def _load(path: str, indicator: str) -> pd.DataFrame:
-    p = Path(path) / store.ARTEFACTS / "indicators" / f"{indicator}.parquet"
+@lru_cache(maxsize=24)
+def _load(path: str, indicator: str, part: str = "") -> pd.DataFrame:
+    """One indicator file of a store version (``part`` 'BU': its buurten), read-only, with the
+    repeated strings as categories (a worker holds a few of these at a time)."""
+    name = f"{indicator}.{part}.parquet" if part else f"{indicator}.parquet"
+    p = Path(path) / store.ARTEFACTS / "indicators" / name
     if not p.exists():
         return _finish(compute._empty_frame())
     try:
         df = pd.read_parquet(p)
     except (OSError, ValueError) as exc:
         raise StoreError(
-            f"indicator file {indicator}.parquet of the store cannot be read; rebuild with "
+            f"indicator file {name} of the store cannot be read; rebuild with "
             "`python -m loaders build`",
             key="err_store",
         ) from exc
-    for c in ("region_level", "unit", "source", "method", "gemeente_code"):
+    for c in ("indicator", "region_code", "region_name", "region_level", "unit", "source",
+              "method", "gemeente_code"):  # fmt: skip
         df[c] = df[c].astype("category")
     for col in df.columns:
         arr = df[col].to_numpy()
@@ -626,11 +632,25 @@ def _load(path: str, indicator: str) -> pd.DataFrame:
     return df
 
 
-def rows(indicator: str, version: store.Version | None = None) -> pd.DataFrame:
-    """Every value of one indicator (all levels and years), read-only (copy before changing)."""
+def rows(
+    indicator: str, version: store.Version | None = None, *, buurten: bool = False
+) -> pd.DataFrame:
+    """Every value of one indicator (all levels and years; buurten only with ``buurten``),
+    read-only (copy before changing)."""
     registry.get(indicator)
     v = version or active()
-    return _load(str(v.path), indicator)
+    main = _load(str(v.path), indicator)
+    if not buurten:
+        return main
+    bu = _load(str(v.path), indicator, "BU")
+    if bu.empty:
+        return main
+    return pd.concat([main.astype({c: "object" for c in _CATEGORIES}),
+                      bu.astype({c: "object" for c in _CATEGORIES})], ignore_index=True)  # fmt: skip
+
+
+_CATEGORIES = ("indicator", "region_code", "region_name", "region_level", "unit", "source",
+               "method", "gemeente_code")  # fmt: skip
 
 
 @lru_cache(maxsize=4)
@@ -658,7 +678,7 @@ def same_area(version: store.Version | None = None) -> pd.DataFrame:
 def frame(version: store.Version | None = None) -> pd.DataFrame:
     """All indicators at once (CLI and tests; the pages read one indicator at a time)."""
     v = version or active()
-    parts = [r for r in (rows(i.id, v) for i in registry.REGISTRY) if len(r)]
+    parts = [r for r in (rows(i.id, v, buurten=True) for i in registry.REGISTRY) if len(r)]
     return pd.concat(parts, ignore_index=True) if parts else _finish(compute._empty_frame())
 
 
@@ -712,8 +732,31 @@ def clear_cache() -> None:
         f.cache_clear()
 
 
+_HEALTHY: set[str] = set()
+
+
+def health() -> tuple[bool, str]:
+    """(ok, reason) of the store being served: intact files (loaders.store.health) and an
+    indicator dataset that loads (checked once per version and process). Never raises."""
+    ok, reason = store.health(_settings.get().serving_store_dir)
+    if not ok:
+        return ok, reason
+    try:
+        v = active()
+        if str(v.path) not in _HEALTHY:
+            check(v)
+            _HEALTHY.add(str(v.path))
+    except Exception as exc:  # noqa: BLE001 - a health check answers, it does not crash
+        return (
+            False,
+            f"the indicator dataset does not load ({type(exc).__name__}); rebuild with `python -m loaders build`",
+        )
+    return True, reason
+
+
 def check(version: store.Version) -> None:
     """Load every artefact once (the health check and the build's verification)."""
     _regions_at.__wrapped__(str(version.path))
     for i in registry.REGISTRY:
         _load.__wrapped__(str(version.path), i.id)
+        _load.__wrapped__(str(version.path), i.id, "BU")

@@ -183,7 +183,8 @@ def chunks(
     levels = set(LEVELS[level]) if level is not None else None
     v = dataset.active()
     for ind in inds:
-        rows = dataset.rows(ind.id, v)
+        rows = dataset.rows(ind.id, v, buurten=(level == "buurt") or (
+            level is None and any(str(c).startswith("BU") for c in keep)))  # fmt: skip
         sel = (
             rows["region_level"].isin(levels)
             if levels is not None

@@ -26,9 +26,9 @@ def _path() -> str:
     return str(dataset.active().path)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=48)
 def _level_rows(path: str, indicator: str, level: str) -> pd.DataFrame:
-    rows = dataset._load(path, indicator)
+    rows = dataset._load(path, indicator, "BU" if level == "BU" else "")
     return rows[rows["region_level"] == level].reset_index(drop=True)
 
 
@@ -53,8 +53,13 @@ def store_kind() -> str:
 
 @lru_cache(maxsize=8)
 def _available(path: str, level: str) -> tuple[str, ...]:
+    cov = (dataset.active().manifest.get("report") or {}).get("coverage", {})
     out = []
     for i in registry.REGISTRY:
+        if level in ("WK", "GM", "NL") and i.id in cov:  # from the manifest: nothing to load
+            if level in cov[i.id].get("levels", []):
+                out.append(i.id)
+            continue
         rows = _level_rows(path, i.id, level)
         if len(rows) and rows["value"].notna().any():
             out.append(i.id)
@@ -154,7 +159,7 @@ def series(indicator: str, codes: list[str]) -> pd.DataFrame:
     """Every year of the given regions (any level): the dataset's columns for those codes.
     Unknown codes raise ``IndicatorError``."""
     ind = registry.get(indicator)
-    rows = dataset.rows(ind.id)
+    rows = dataset.rows(ind.id, buurten=any(str(c).startswith("BU") for c in codes))
     out = rows[rows["region_code"].isin(codes)]
     missing = sorted(set(codes) - set(out["region_code"].astype(str)))
     if missing:
@@ -189,7 +194,7 @@ def benchmarks(indicator: str, code: str) -> pd.DataFrame:
         if area:
             codes.append(AREA_PREFIX + area)
     codes.append(NL_CODE)
-    have = set(dataset.rows(indicator)["region_code"].astype(str))
+    have = set(dataset.rows(indicator, buurten=code.startswith("BU"))["region_code"].astype(str))
     return series(indicator, [c for c in dict.fromkeys(codes) if c in have or c == code])
 
 

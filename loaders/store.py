@@ -313,16 +313,34 @@ def verify(version: Version, *, checksums: bool = True) -> list[str]:
     return problems
 
 
+_VERIFIED: dict[str, tuple[tuple, list[str]]] = {}
+
+
 def health(root: Path | None = None) -> tuple[bool, str]:
     """(ok, reason) for the serving store: present, manifest readable, every file intact.
 
-    Never raises; the reason names files relative to the store version (no absolute paths).
+    Checksums are computed once per version and process and again only when a file's size or
+    modification time changes, so a frequent health check costs a few stats. Never raises; the
+    reason names files relative to the store version (no absolute paths).
     """
     try:
-        v = require(root)
+        v = require(root if root is not None else _settings.get().serving_store_dir)
     except StoreError as exc:
         return False, str(exc)
-    problems = verify(v)
+    sig = []
+    for rel in sorted(v.manifest.get("files", {})):
+        try:
+            st = (v.path / rel).stat()
+            sig.append((rel, st.st_size, st.st_mtime_ns))
+        except OSError:
+            sig.append((rel, -1, -1))
+    key = str(v.path)
+    cached = _VERIFIED.get(key)
+    if cached is not None and cached[0] == tuple(sig):
+        problems = cached[1]
+    else:
+        problems = verify(v)
+        _VERIFIED[key] = (tuple(sig), problems)
     if problems:
         more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
         return False, "store damaged: " + "; ".join(problems[:3]) + more + (

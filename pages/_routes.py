@@ -13,7 +13,7 @@ import re
 import flask
 import pandas as pd
 
-from errors import InputError, WijkpeilError
+from errors import InputError, StoreError, WijkpeilError
 from indicators import export, registry, views
 from pages import common
 
@@ -42,14 +42,6 @@ def register(server: flask.Flask) -> None:
         if len(flask.request.query_string) > MAX_QUERY:
             return _bad(f"query string longer than {MAX_QUERY} bytes; shorten the URL", 414)
         return None
-
-    @server.route("/healthz")
-    def healthz():  # noqa: ANN202
-        import settings as _settings
-        from loaders import store
-
-        ok, reason = store.health(_settings.get().serving_store_dir)
-        return {"status": "ok" if ok else "error", "store": reason}, (200 if ok else 503)
 
     @server.route("/geo/<level>/<int:year>.geojson")
     def geometry(level: str, year: int):  # noqa: ANN202
@@ -124,6 +116,8 @@ def register(server: flask.Flask) -> None:
                 parts = export.chunks(level, ids, years, regions)
                 name = f"wijkpeil-{level}"
             body = _render(parts, fmt, level, variant, one_year=view != "series")
+        except StoreError:
+            raise  # a broken store is a server fault (503, pages/_server.py), not bad input
         except WijkpeilError as exc:
             return _bad(str(exc))
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:120]

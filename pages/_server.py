@@ -264,11 +264,23 @@ def _server_error_page(lang: str, key: str):  # noqa: ANN202
     )  # fmt: skip
 
 
+def _store_version() -> str:
+    """The served store version (a new store never gets a page cached for the old one)."""
+    try:
+        from loaders import store
+
+        v = store.current(_settings.get().serving_store_dir)
+        return v.id if v is not None else ""
+    except Exception:  # noqa: BLE001 - the page itself reports store problems
+        return ""
+
+
 def compute_page(module: str, layout: Callable, params: dict) -> tuple[object, int, str]:
     """(component, status, reason) for a page layout called with URL ``params`` (cached briefly)."""
     lang = _lang_param(params.get("lang"))
     conflict = flask.g.get("wijkpeil_conflict") if flask.has_request_context() else None
-    key = (module, conflict, tuple(sorted((str(k), repr(v)) for k, v in params.items())))
+    key = (module, conflict, _store_version(),
+           tuple(sorted((str(k), repr(v)) for k, v in params.items())))  # fmt: skip
     hit = LAYOUTS.get(key)
     if hit is not None:
         return hit
@@ -905,18 +917,10 @@ _HEALTH: dict = {"at": -1e9, "result": (False, "not checked yet")}
 
 
 def _store_health() -> tuple[bool, str]:
-    """``loaders.store.health()`` (the lead's versioned store) or, until it exists, an interim
-    check that the manifest can be read."""
-    from loaders import store
+    """The served store's files verify and its indicator dataset loads (indicators.dataset)."""
+    from indicators import dataset
 
-    health = getattr(store, "health", None)
-    if health is not None:
-        return health()
-    try:  # TODO(issue 12): interim until loaders.store.health() lands; checks less than it will
-        m = store.manifest()
-    except WijkpeilError as exc:
-        return False, str(exc)
-    return True, f"store built {m.get('built_at', '?')} (interim check: manifest readable)"
+    return dataset.health()
 
 
 def health() -> tuple[bool, str, float]:
