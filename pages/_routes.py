@@ -100,7 +100,7 @@ def register(server: flask.Flask) -> None:
             elif view == "series":
                 indicator = args.get("indicator", "")
                 registry.get(indicator)
-                codes = common.parse_codes(args.get("regions"), limit=12)
+                codes = common.parse_codes(args.get("regions"))  # every drawn line
                 if not codes:
                     raise InputError("no regions given; use regions=WK059915,GM0599",
                                      key="err_no_regions")  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -142,5 +143,6 @@ def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
     drv = item.funcargs.get("browser") if hasattr(item, "funcargs") else None
     if rep.when == "call" and rep.failed and drv is not None:
         ARTIFACTS.mkdir(exist_ok=True)
-        drv.save_screenshot(str(ARTIFACTS / f"{item.name}.png"))
-        (ARTIFACTS / f"{item.name}.html").write_text(drv.page_source, encoding="utf-8")
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", item.name)[:150]  # ids may hold '/' or '?'
+        drv.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+        (ARTIFACTS / f"{name}.html").write_text(drv.page_source, encoding="utf-8")

@@ -101,13 +101,13 @@ def test_bad_callback_input_keeps_view_and_says_why(live_app):
             "malformed region code",
         ),
         (
-            "/download/series.csv?indicator=lbm&regions=" + ",".join(["WK036300"] * 7),
+            "/download/series.csv?indicator=lbm&regions=" + ",".join(["WK059915"] * 65),
             400,
-            "at most 6",
+            "at most 64",
         ),
         ("/download/..%2f..%2fetc%2fpasswd.csv", 404, "no such file"),
         ("/geo/..%2f..%2fetc/2024.geojson", 404, "no such file"),
-        ("/geo/WK/1999.geojson", 404, "wijk_1999.geojson not found"),
+        ("/geo/WK/1999.geojson", 404, "no WK geometry for 1999"),
     ],
 )
 def test_bad_requests_get_clear_4xx(live_app, path, status, text):
