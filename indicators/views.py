@@ -105,6 +105,23 @@ def coverage(indicator: str) -> dict:
             "store_kind": store_kind()}  # fmt: skip
 
 
+def coverage_gap(indicator: str) -> dict | None:
+    """When this store holds fewer years of an indicator than the publisher publishes: who
+    publishes it, from and to which year, and the years this copy holds. None when complete."""
+    from loaders import tables
+
+    ind = registry.get(indicator)
+    if ind.family == "leefbaarometer":
+        return None  # every published year of the Leefbaarometer wijk file is in the store
+    have = set(coverage(indicator)["years"])
+    last = max(tables.CRIME_YEARS) if ind.family == "crime" else max(tables.KWB_TABLES)
+    expected = set(range(ind.first_year, last + 1))
+    if expected <= have:
+        return None
+    return {"publisher": "Politie/CBS" if ind.family == "crime" else "CBS",
+            "from": ind.first_year, "to": last, "have": sorted(have)}  # fmt: skip
+
+
 def map_values(indicator: str, year: int, level: str = "WK") -> pd.DataFrame:
     """One row per region: code, name, gemeente_code, value, rank (1 = best), n (ranked regions),
     flags. Suppressed regions stay in the frame with a NaN value (the UI says "suppressed")."""

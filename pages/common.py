@@ -167,7 +167,36 @@ def source_text(df: pd.DataFrame, lang: str = "nl", extra: str = "") -> str:
     srcs = srcs or "—"
     span = views.year_span(df)
     kind = t("synthetic_data", lang) if views.is_synthetic(df) else t("real_data", lang)
-    return f"{t('source', lang)}: {srcs} ({span}). {kind} {extra}".strip()
+    notes = [coverage_note(i, lang) for i in pd.unique(df["indicator"].astype(str))
+             if "indicator" in df] if not views.is_synthetic(df) else []  # fmt: skip
+    note = " ".join(n for n in notes if n)
+    tail = " ".join(p for p in (kind, extra, note) if p)
+    return f"{t('source', lang)}: {srcs} ({span}). {tail}"
+
+
+def coverage_note(indicator: str, lang: str = "nl") -> str:
+    """Plain words when this copy holds fewer years than the publisher has (else '')."""
+    try:
+        gap = views.coverage_gap(indicator)
+    except WijkpeilError:
+        return ""
+    if gap is None:
+        return ""
+    have = _years_text(gap["have"]) or t("none_word", lang)
+    return t("coverage_note", lang, publisher=gap["publisher"], first=gap["from"], have=have)
+
+
+def _years_text(years: list[int]) -> str:
+    """[2012, 2013, 2014, 2023] -> '2012–2014, 2023'."""
+    out, run = [], []
+    for y in years:
+        if run and y != run[-1] + 1:
+            out.append(run)
+            run = []
+        run.append(y)
+    if run:
+        out.append(run)
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in out)
 
 
 def indicator_label(indicator: str, lang: str) -> str:

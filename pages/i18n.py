@@ -484,6 +484,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Every region of an earlier year is matched to a 2024 region.",
     ),
     "about_code": ("Code", "Code"),
+    "coverage_note": (
+        "{publisher} publiceert dit vanaf {first}; deze kopie bevat {have}. Start met "
+        "internettoegang (python -m loaders update) om de rest te laden.",
+        "{publisher} publishes this from {first}; this copy holds {have}. Start with internet "
+        "access (python -m loaders update) to load the rest.",
+    ),
+    "none_word": ("geen jaren", "no years"),
     "about_sources": ("Bronnen per tabel", "Sources per table"),
     "about_coverage": ("Dekking per indicator en jaar", "Coverage per indicator and year"),
     "coverage_real": ("echt", "real"),

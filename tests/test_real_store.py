@@ -289,3 +289,17 @@ def test_missing_years_are_missing_and_listed(real_store):
     assert cov.loc["lbm", "2012"] == "real" and cov.loc["lbm", "2013"] == "missing"
     rows = dataset.rows("bijstand")
     assert set(rows["year"]) == {2023}  # no stand-in for the years this copy does not hold
+
+
+def test_missing_years_are_named_in_plain_words(real_store):
+    """The shared copy holds KWB 2023 (xlsx) and registered crime 2023 only: the source line says
+    what the publisher has and what this copy holds, in the reader's language."""
+    from pages import common
+
+    nl = common.coverage_note("bijstand", "nl")
+    assert "vanaf 2012" in nl and "bevat 2023." in nl and "python -m loaders update" in nl
+    en = common.coverage_note("criminaliteit", "en")
+    assert "Politie/CBS publishes this from 2012; this copy holds 2023." in en
+    assert common.coverage_note("lbm", "nl") == ""  # every published Leefbaarometer year is here
+    line = common.source_text(views.series("bijstand", ["GM0599"]), "nl")
+    assert line.startswith("Bron: kwb-2023.xlsx (2023). Echte, gepubliceerde cijfers. CBS publiceert")
