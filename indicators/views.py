@@ -333,38 +333,46 @@ def area_members(area: str) -> list[str]:
     return codes
 
 
-@lru_cache(maxsize=64)
-def _centre(path: str, area: str) -> dict[str, float]:
+@lru_cache(maxsize=2)
+def _boxes(path: str) -> dict[str, tuple[float, float, float, float]]:
     import json
     from pathlib import Path
 
-    members = set(area_members(area))
     p = Path(path) / "artefacts" / "geo" / "WK_2024.geojson"
     if not p.exists():
-        return {"lat": 52.2, "lon": 5.3}
-    gj = json.loads(p.read_text(encoding="utf-8"))
-    xs: list[float] = []
-    ys: list[float] = []
+        return {}
+    out: dict[str, tuple[float, float, float, float]] = {}
+    for f in json.loads(p.read_text(encoding="utf-8"))["features"]:
+        geom = f.get("geometry") or {}
+        parts = [g.get("coordinates") for g in geom.get("geometries", [geom])]
+        pts = np.array([q for c in parts if c for q in _coords(c)], dtype="float64")
+        if pts.size:
+            out[f["properties"]["code"]] = (float(pts[:, 0].min()), float(pts[:, 1].min()),
+                                            float(pts[:, 0].max()), float(pts[:, 1].max()))  # fmt: skip
+    return out
 
-    def walk(c: list) -> None:
-        if c and isinstance(c[0], int | float):
-            xs.append(float(c[0]))
-            ys.append(float(c[1]))
-        else:
-            for sub in c:
-                walk(sub)
 
-    for f in gj["features"]:
-        if f["properties"]["code"] in members and f.get("geometry"):
-            walk(f["geometry"]["coordinates"])
-    if not xs:
-        return {"lat": 52.2, "lon": 5.3}
-    return {"lat": (min(ys) + max(ys)) / 2, "lon": (min(xs) + max(xs)) / 2}
+def _coords(c: list):  # noqa: ANN202
+    if c and isinstance(c[0], int | float):
+        yield c[:2]
+    else:
+        for sub in c:
+            yield from _coords(sub)
+
+
+def region_boxes() -> dict[str, tuple[float, float, float, float]]:
+    """Bounding box (min lon, min lat, max lon, max lat) of every 2024 wijk (web geometry)."""
+    return _boxes(_path())
 
 
 def area_centre(area: str) -> dict[str, float]:
     """Map centre (lat/lon) of an area's wijken, from the store's web geometry."""
-    return _centre(_path(), area)
+    boxes = [b for c in area_members(area) if (b := region_boxes().get(c))]
+    if not boxes:
+        return {"lat": 52.2, "lon": 5.3}
+    a = np.array(boxes)
+    return {"lat": float((a[:, 1].min() + a[:, 3].max()) / 2),
+            "lon": float((a[:, 0].min() + a[:, 2].max()) / 2)}  # fmt: skip
 
 
 def area_confidence() -> pd.DataFrame:
@@ -470,7 +478,7 @@ def index_series(weights: dict[str, float], codes: list[str]) -> pd.DataFrame:
 
 def clear() -> None:
     """Forget cached views (tests that rebuild a store in the same process)."""
-    for f in (_level_rows, _available, _regions, _centre):
+    for f in (_level_rows, _available, _regions, _boxes):
         f.cache_clear()
     dataset.clear_cache()
 

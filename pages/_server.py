@@ -972,6 +972,16 @@ def first_request(server: flask.Flask) -> None:
         raise RuntimeError(f"Dash setup request failed with {resp.status_code}")
 
 
+def _csp_hosts(st: _settings.Settings) -> tuple[str, ...]:
+    """The allowed external hosts: settings.csp_hosts plus the origin of the configured
+    Locatieserver (the browser calls it; a local one in tests, PDOK in production)."""
+    from urllib.parse import urlsplit
+
+    u = urlsplit(st.locatieserver_url)
+    extra = (f"{u.scheme}://{u.netloc}",) if u.scheme and u.netloc else ()
+    return tuple(dict.fromkeys((*st.csp_hosts, *extra)))
+
+
 def register(app: dash.Dash) -> None:
     """Install everything above on ``app`` (call once, after the pages and routes exist)."""
     _configure_logging()
@@ -980,7 +990,8 @@ def register(app: dash.Dash) -> None:
     _wrap_index(app)
     _wrap_dispatch(app)
     server.register_error_handler(Exception, _on_exception)
-    server.after_request(_after(CSP(app, _settings.get().csp_hosts)))
+    st = _settings.get()
+    server.after_request(_after(CSP(app, _csp_hosts(st))))
     if "healthz" in server.view_functions:  # replaces the interim route of pages/_routes.py
         server.view_functions["healthz"] = healthz
     else:

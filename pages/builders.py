@@ -8,9 +8,6 @@ reading of a series), :func:`wijk_view` (bounding box of a wijk from the web geo
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 
@@ -18,7 +15,7 @@ from errors import WijkpeilError
 from indicators import registry, trends, views
 from pages import classes as cls
 from pages import common, figures
-from pages.i18n import fmt_num, fmt_value, t, unit
+from pages.i18n import error_text, fmt_num, fmt_value, t, unit
 
 DEFAULT_INDICATOR = "lbm"  # real data: the published Leefbaarometer, latest year
 DEFAULT_REGIONS = "WK059915"  # Charlois, Rotterdam (in the NPLV area Rotterdam-Zuid)
@@ -73,7 +70,7 @@ def map_figure(indicator: str, year: int, level: str, lang: str, *, area: str | 
         vals, geojson_url(level), title, classes=classes,
         class_labels=cls.labels(classes, lang), unit=ind.unit, unit_label=unit(ind.unit, lang),
         legend_title=legend_title(indicator, lang), region_labels=region_labels(vals, level),
-        lang=lang, source=common.source_text(shown, lang), center=center, zoom=zoom,
+        lang=lang, source=common.source_text(shown, lang, indicator=indicator), center=center, zoom=zoom,
     )  # fmt: skip
     return fig, vals, classes, shown
 
@@ -163,9 +160,19 @@ def overview_figure(indicator: str, lang: str):  # noqa: ANN201
 def index_figure(kind: str, weights: dict[str, float], codes: list[str], lang: str):  # noqa: ANN201
     """Composite index over time for ``codes[0]`` with its component contributions (bars), and
     the other chosen regions, the gemeente and NL as lines. Returns (figure, rows shown, result)."""
+    from errors import IndicatorError
     from indicators import indices
 
-    res = views.index_series(weights, codes)
+    try:
+        res = views.index_series(weights, codes)
+    except IndicatorError as exc:  # no component has data in this copy: say so, with the gaps
+        if exc.key != "err_index_no_data":
+            raise
+        notes = " ".join(n for i, w in weights.items() if w > 0
+                         if (n := common.coverage_note(i, lang)))  # fmt: skip
+        text = " ".join(p for p in (error_text(exc, lang), notes) if p)
+        empty = pd.DataFrame(columns=["region_code", "region_name", "year", "index"])
+        return figures.message_figure(text, lang), pd.DataFrame(), empty
     main = res[res["region_code"] == codes[0]].sort_values("year")
     if main["index"].notna().sum() == 0:
         return figures.message_figure(t("index_empty", lang), lang), pd.DataFrame(), res
@@ -173,7 +180,7 @@ def index_figure(kind: str, weights: dict[str, float], codes: list[str], lang: s
     long["component"] = long["component"].map(lambda i: registry.name(registry.get(i), lang))
     name = str(main["region_name"].iloc[0])
     title = f"{t('index_' + kind, lang)} — {name}"
-    shown = pd.concat([views.series(i, codes) for i in weights if weights[i] > 0])
+    shown = pd.concat([_series_or_empty(i, codes) for i in weights if weights[i] > 0])
     others = []
     for k, (code, sub) in enumerate(res[res["region_code"] != codes[0]].groupby("region_code")):
         sub = sub.sort_values("year")
@@ -191,6 +198,16 @@ def index_figure(kind: str, weights: dict[str, float], codes: list[str], lang: s
         unit_label=t("index_unit", lang), source=common.source_text(shown, lang), others=others,
     )  # fmt: skip
     return fig, shown, res
+
+
+def _series_or_empty(indicator: str, codes: list[str]) -> pd.DataFrame:
+    """The component's series for the source line; empty when this copy has none of it."""
+    from errors import IndicatorError
+
+    try:
+        return views.series(indicator, codes)
+    except IndicatorError:
+        return pd.DataFrame()
 
 
 def latest_rows(df: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -284,34 +301,9 @@ def trend_reading(own: pd.DataFrame, indicator: str, lang: str, base_year: int =
     return f"{head} ({sig}): {t('reading_change', lang, change=change, y0=y0, y1=y1)}"
 
 
-@lru_cache(maxsize=1)
-def _wijk_boxes() -> dict[str, tuple[float, float, float, float]]:
-    """Bounding box (min lon, min lat, max lon, max lat) per 2024 wijk from the web geometry."""
-    from geo import web
-
-    gj = json.loads(web.web_geojson_path("WK", 2024).read_text(encoding="utf-8"))
-    out: dict[str, tuple[float, float, float, float]] = {}
-    for f in gj["features"]:
-        geom = f.get("geometry") or {}
-        parts = [g.get("coordinates") for g in geom.get("geometries", [geom])]
-        pts = np.array([p for c in parts if c for p in _coords(c)], dtype="float64")
-        if pts.size:
-            out[f["properties"]["code"]] = (pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(),
-                                            pts[:, 1].max())  # fmt: skip
-    return out
-
-
-def _coords(c: list):  # noqa: ANN202
-    if c and isinstance(c[0], int | float):
-        yield c[:2]
-    else:
-        for sub in c:
-            yield from _coords(sub)
-
-
 def wijk_view(codes: list[str]) -> tuple[dict[str, float], float]:
     """Map centre and zoom that show ``codes`` (their joint bounding box)."""
-    boxes = [b for c in codes if (b := _wijk_boxes().get(c))]
+    boxes = [b for c in codes if (b := views.region_boxes().get(c))]
     if not boxes:
         return {"lat": 52.2, "lon": 5.3}, 6.2
     arr = np.array(boxes)

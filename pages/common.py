@@ -151,7 +151,9 @@ def banner(df: pd.DataFrame | None, lang: str = "nl") -> html.Div:
     )
 
 
-def source_text(df: pd.DataFrame, lang: str = "nl", extra: str = "") -> str:
+def source_text(
+    df: pd.DataFrame, lang: str = "nl", extra: str = "", indicator: str | None = None
+) -> str:
     """'Bron: <table ids> (<years>). <real|synthetic>' for the values actually shown."""
     if df is None or len(df) == 0:
         return ""
@@ -167,8 +169,11 @@ def source_text(df: pd.DataFrame, lang: str = "nl", extra: str = "") -> str:
     srcs = srcs or "—"
     span = views.year_span(df)
     kind = t("synthetic_data", lang) if views.is_synthetic(df) else t("real_data", lang)
-    notes = [coverage_note(i, lang) for i in pd.unique(df["indicator"].astype(str))
-             if "indicator" in df] if not views.is_synthetic(df) else []  # fmt: skip
+    if "indicator" in df.columns:
+        shown = [str(i) for i in pd.unique(df["indicator"].astype(str))]
+    else:
+        shown = [indicator] if indicator else []
+    notes = [] if views.is_synthetic(df) else [coverage_note(i, lang) for i in shown]
     note = " ".join(n for n in notes if n)
     tail = " ".join(p for p in (kind, extra, note) if p)
     return f"{t('source', lang)}: {srcs} ({span}). {tail}"

@@ -151,7 +151,7 @@ def layout(
                 filter_options={"placeholder_text": "filter…", "case": "insensitive"},
             ),
         ], id=ids.TABLE_WRAP, style={"display": "block" if view == "table" else "none"}),
-        html.P(common.source_text(shown, lang), id=ids.SOURCE, className="source"),
+        html.P(common.source_text(shown, lang, indicator=indicator), id=ids.SOURCE, className="source"),
     ])  # fmt: skip
 
 
@@ -220,7 +220,7 @@ def update_map(
             patch["data"][i]["marker"]["color"] = item["color"]
             patch["data"][i]["visible"] = item["visible"]
         ti = figures.title_layout(title)  # annotations: [0] title, [1] source (figures.finish)
-        so = figures.source_layout(common.source_text(shown, lang))
+        so = figures.source_layout(common.source_text(shown, lang, indicator=indicator))
         patch["layout"]["annotations"][0]["text"] = ti["text"]
         patch["layout"]["annotations"][0]["yshift"] = ti["yshift"]
         patch["layout"]["margin"]["t"] = ti["top"]
@@ -231,7 +231,8 @@ def update_map(
     table = table_rows(vals, lang) if view == "table" else no_update
     synthetic = views.is_synthetic(shown)
     return (
-        patch, ys, yr, table, table_columns(indicator, lang), common.source_text(shown, lang),
+        patch, ys, yr, table, table_columns(indicator, lang),
+        common.source_text(shown, lang, indicator=indicator),
         download_links(indicator, yr, level, lang), embed_snippet(indicator, yr, level, lang),
         map_table(vals, classes, indicator, yr, level, lang), title, legend_note(classes, lang),
         t("synthetic_banner", lang) if synthetic else "", not synthetic,

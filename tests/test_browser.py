@@ -189,16 +189,55 @@ def test_downloads_are_valid_files(live_app, browser, lbm):
     assert len(gj["features"]) > 3000 and gj["features"][0]["geometry"]["type"].endswith("Polygon")
 
 
-def test_synthetic_banner_keeps_its_style_after_switching_indicator(live_app, browser):
-    open_map(browser, live_app + "/?indicator=lbm&year=2016")  # real data: no banner
-    assert not browser.find_element(By.ID, ids.BANNER).is_displayed()
-    # 2016 wijk inhabitants are not in ../shared/data: the default store fills them synthetically
-    choose(browser, ids.INDICATOR, "Aantal inwoners")
-    wait_for(lambda: "2016" in graph_data(browser, ids.MAP)["title"] and "inwoners" in
-             graph_data(browser, ids.MAP)["title"], what="inhabitants 2016")  # fmt: skip
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory, shared_dir):  # noqa: ANN001, ANN201
+    """The explicit demo store: synthetic CBS-format data in a store of its own, served with
+    `python app.py --demo` (two years keep it quick)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    data = tmp_path_factory.mktemp("demo-data")
+    env = dict(os.environ, WIJKPEIL_DATA_DIR=str(data))
+    env.pop("WIJKPEIL_STORE_KIND", None)
+    subprocess.run([sys.executable, "-m", "loaders", "build", "--source", "synthetic",
+                    "--years", "2023-2024"], cwd=repo, env=env, check=True,
+                   capture_output=True, timeout=900)  # fmt: skip
+    assert (data / "demo").is_dir() and not (data / "store").exists()
+    with socket.socket() as sk:
+        sk.bind(("127.0.0.1", 0))
+        port = sk.getsockname()[1]
+    env["PORT"] = str(port)
+    log = open(data / "app.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "app.py", "--demo"], cwd=repo, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    wait_for(lambda: requests.get(url + "/healthz", timeout=2).ok, timeout=300,
+             what="the demo app")  # fmt: skip
+    yield url
+    proc.terminate()
+    proc.wait(20)
+
+
+def test_real_store_shows_no_banner_anywhere(live_app, browser):
+    for path in ("/?indicator=lbm&year=2016", "/?indicator=inwoners", "/trends?indicator=bijstand"):
+        open_page(browser, live_app + path)
+        assert not browser.find_element(By.ID, ids.BANNER).is_displayed(), path
+
+
+def test_demo_store_banner_keeps_its_style_after_switching_indicator(demo_app, browser):
+    open_map(browser, demo_app + "/?indicator=inwoners&year=2023")
     banner = wait_for(lambda: (b := browser.find_element(By.ID, ids.BANNER)).is_displayed() and b,
-                      what="banner after switching")  # fmt: skip
+                      what="demo banner")  # fmt: skip
     assert "SYNTHETISCH" in banner.text
+    choose(browser, ids.INDICATOR, "Bijstandsuitkeringen")
+    wait_for(lambda: "Bijstand" in graph_data(browser, ids.MAP)["title"], what="bijstand map")
+    banner = browser.find_element(By.ID, ids.BANNER)
+    assert banner.is_displayed() and "SYNTHETISCH" in banner.text
     assert banner.value_of_css_property("background-color") == "rgba(176, 0, 32, 1)"
     assert banner.value_of_css_property("font-weight") == "700"
 

@@ -18,11 +18,11 @@ import functools
 import http.server
 import io
 import json
+import os
 import re
 import subprocess
 import sys
 import threading
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
@@ -313,9 +313,9 @@ def test_researcher_downloads_a_bulk_csv_matching_the_cli_export(live_app, brows
     out = tmp_path / "cli.csv"
     subprocess.run(
         [sys.executable, "-m", "indicators", "export", "--level", "wijk", "--format", "csv",
-         "--indicators", "lbm", "--years", "2020-2024", "--out", str(out), "--store",
-         str(Path(app_data_dir) / "store")],
+         "--indicators", "lbm", "--years", "2020-2024", "--out", str(out)],
         cwd=REPO, check=True, capture_output=True, timeout=600,
+        env=dict(os.environ, WIJKPEIL_DATA_DIR=str(app_data_dir)),  # the app's own store
     )  # fmt: skip
     cli = pd.read_csv(out)
     cli = cli[cli["gemeente_code"] == "GM0599"]

@@ -97,15 +97,18 @@ def test_bulk_url_has_exactly_the_agreed_parameter_format():
     )
 
 
-def test_coverage_matrix_renders_any_manifest_coverage():
+def test_coverage_matrix_shows_what_the_store_holds(real_store):
+    """/over's matrix: real where the store holds values (KWB 2023 from the xlsx), missing else."""
     from dash._utils import to_json
 
     import app  # noqa: F401 - page modules register with the app
     from pages.over import coverage_table
 
-    assert coverage_table({}, "nl") is None
-    out = to_json(coverage_table({"coverage": {"lbm": {"2012": "real", "2013": "missing"}}}, "nl"))
+    out = to_json(coverage_table("nl"))
     assert "echt" in out and "ontbreekt" in out and "cov-missing" in out
+    assert "kwb-2023.xlsx" in out  # the table that filled a real cell (its title)
+    en = to_json(coverage_table("en"))
+    assert "real" in en and "missing" in en
 
 
 def test_t_knows_every_language():
