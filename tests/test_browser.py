@@ -197,7 +197,6 @@ def demo_app(tmp_path_factory, shared_dir):  # noqa: ANN001, ANN201
     import socket
     import subprocess
     import sys
-
     from pathlib import Path
 
     repo = Path(__file__).resolve().parents[1]
