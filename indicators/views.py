@@ -125,6 +125,11 @@ def coverage_gap(indicator: str) -> dict | None:
 def map_values(indicator: str, year: int, level: str = "WK") -> pd.DataFrame:
     """One row per region: code, name, gemeente_code, value, rank (1 = best), n (ranked regions),
     flags. Suppressed regions stay in the frame with a NaN value (the UI says "suppressed")."""
+    return _map_values(_path(), indicator, int(year), level).copy()
+
+
+@lru_cache(maxsize=64)
+def _map_values(path: str, indicator: str, year: int, level: str) -> pd.DataFrame:
     if level not in LEVELS:
         raise IndicatorError(f"unknown map level {level!r}; choose one of {LEVELS}",
                              key="err_unknown_level", value=level)  # fmt: skip
@@ -478,7 +483,7 @@ def index_series(weights: dict[str, float], codes: list[str]) -> pd.DataFrame:
 
 def clear() -> None:
     """Forget cached views (tests that rebuild a store in the same process)."""
-    for f in (_level_rows, _available, _regions, _boxes):
+    for f in (_level_rows, _available, _regions, _boxes, _map_values):
         f.cache_clear()
     dataset.clear_cache()
 

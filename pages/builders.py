@@ -272,18 +272,17 @@ def trend_reading(own: pd.DataFrame, indicator: str, lang: str, base_year: int =
 
     Direction from the change between the first and last year with a value (polarity-aware);
     'significant' when the Mann–Kendall test of :func:`indicators.trends.theil_sen` says so
-    (p < 0.05 with at least 4 years)."""
+    (p < 0.05 with at least 4 years). Both come precomputed from the store (views.trend)."""
     ind = registry.get(indicator)
     own = own[own["value"].notna()]
-    if own["year"].nunique() < 2:
+    if own.empty:
         return t("too_few_years", lang)
-    ch = trends.change(own, base_year=base_year)
-    ts = trends.theil_sen(own)
-    if ch.empty or pd.isna(ch["abs_change"].iloc[0]):
+    tr = views.trend(indicator, str(own["region_code"].iloc[0]))  # precomputed in the store
+    if tr is None or tr.get("abs_change") is None or tr.get("last_year") is None:
         return t("too_few_years", lang)
-    delta = float(ch["abs_change"].iloc[0])
-    y0, y1 = int(ch["base_year_used"].iloc[0]), int(ch["end_year_used"].iloc[0])
-    verdict = str(ts["verdict"].iloc[0]) if len(ts) else trends.VERDICT_TOO_FEW
+    delta = float(tr["abs_change"])
+    y0, y1 = int(tr["first_year"]), int(tr["last_year"])
+    verdict = str(tr["verdict"])
     significant = verdict in (trends.VERDICT_IMPROVING, trends.VERDICT_DECLINING,
                               trends.VERDICT_INCREASING, trends.VERDICT_DECREASING)  # fmt: skip
     if verdict == trends.VERDICT_TOO_FEW:
