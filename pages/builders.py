@@ -168,8 +168,8 @@ def index_figure(kind: str, weights: dict[str, float], codes: list[str], lang: s
     except IndicatorError as exc:  # no component has data in this copy: say so, with the gaps
         if exc.key != "err_index_no_data":
             raise
-        notes = " ".join(n for i, w in weights.items() if w > 0
-                         if (n := common.coverage_note(i, lang)))  # fmt: skip
+        notes = " ".join(dict.fromkeys(n for i, w in weights.items() if w > 0
+                                       if (n := common.coverage_note(i, lang))))  # fmt: skip
         text = " ".join(p for p in (error_text(exc, lang), notes) if p)
         empty = pd.DataFrame(columns=["region_code", "region_name", "year", "index"])
         return figures.message_figure(text, lang), pd.DataFrame(), empty

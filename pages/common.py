@@ -174,7 +174,7 @@ def source_text(
     else:
         shown = [indicator] if indicator else []
     notes = [] if views.is_synthetic(df) else [coverage_note(i, lang) for i in shown]
-    note = " ".join(n for n in notes if n)
+    note = " ".join(dict.fromkeys(n for n in notes if n))
     tail = " ".join(p for p in (kind, extra, note) if p)
     return f"{t('source', lang)}: {srcs} ({span}). {tail}"
 
