@@ -76,6 +76,8 @@ def when_ready(server) -> None:  # noqa: ANN001
     try:
         from indicators import dataset, views
 
+        ok, reason = dataset.health()  # checksums once; workers inherit the verified state
+        server.log.info("store check: %s", reason)
         rows = len(views.regions())  # the region list (search) and what each level holds
         views.available("WK")
         dataset.index_reference_years()

@@ -32,10 +32,12 @@ def prepare(s: _settings.Settings | None = None) -> None:
     v = store.current(root)
     if v is not None:
         _say(f"using the {v.kind} store {v.id} ({v.manifest.get('source')})")
+        _verify(s)
         return
     if s.store_kind == "synthetic":
         _say("no demo store yet: generating the synthetic demo set (first start only)")
         pipeline.build("synthetic", settings=s, progress=_say)
+        _verify(s)
         return
     source = pipeline.resolve_source("auto", s)
     where = (
@@ -47,3 +49,14 @@ def prepare(s: _settings.Settings | None = None) -> None:
     v = pipeline.build(source, settings=s, progress=_say)
     for m in v.manifest.get("missing", []):
         _say(f"missing: {m['what']} — {m['why']}")
+    _verify(s)
+
+
+def _verify(s: _settings.Settings) -> None:
+    """Checksums and a load of every artefact, once, before serving (health checks then cost a
+    few stats). A damaged store is reported with what to do; the server still starts and
+    /healthz says 503 with the reason."""
+    from indicators import dataset
+
+    ok, reason = dataset.health()
+    _say(f"store check: {reason}")

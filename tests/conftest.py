@@ -89,9 +89,9 @@ def live_app(tmp_path_factory, shared_dir, app_data_dir):  # noqa: ANN001, ANN20
             log.flush()
             pytest.fail(f"python app.py exited with {proc.returncode}; see {log.name}")
         try:
-            if requests.get(url + "/healthz", timeout=1).ok:
+            if requests.get(url + "/healthz", timeout=5).ok:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still verifying the store
             time.sleep(0.5)
     else:
         proc.kill()
