@@ -237,14 +237,21 @@ def update(
     ys = range(2002, s.last_year + 1)
 
     def stale(task: object) -> bool:
-        part = have.get(task.key)  # type: ignore[attr-defined]
-        if part is None or part["origin"] != "online":
-            return True
+        key = task.key  # type: ignore[attr-defined]
+        parts = [
+            p for k, p in have.items() if k == key or (key == "lbm-all" and k.startswith("lbm-"))
+        ]
+        if not parts or any(p["origin"] != "online" for p in parts):
+            return True  # missing, or only the partial copy from ../shared
         try:
             upstream = online.upstream_modified(task, s)
         except WijkpeilError:
             return False
-        return bool(upstream and upstream != part.get("modified"))
+        if upstream and upstream != parts[0].get("modified"):
+            progress(f"{task.describe}: revised upstream ({upstream}); downloading it again")  # type: ignore[attr-defined]
+            online.forget(task, s)  # type: ignore[arg-type]
+            return True
+        return False
 
     t0 = time.perf_counter()
     with store.Builder(s.store_dir, "real", base=base) as b:

@@ -304,6 +304,26 @@ def upstream_modified(task: Task, settings: _settings.Settings | None = None) ->
     raise InputError(f"unknown task dataset {task.dataset!r}")
 
 
+def forget(task: Task, settings: _settings.Settings | None = None) -> int:
+    """Drop the cached raw pages of ``task``'s table (the publisher revised it: the next fetch
+    downloads it again). Returns the number of cache folders removed."""
+    import shutil
+
+    s = settings or _settings.get()
+    if task.dataset == "lbm":
+        p = lbm_zip_path(s)
+        existed = p.exists()
+        p.unlink(missing_ok=True)
+        return int(existed)
+    table_id = tables.kwb(int(task.year)).table_id if task.dataset == "kwb" else task.table_id  # type: ignore[arg-type]
+    n = 0
+    for d in (s.cache_dir / "cbs").glob(f"{table_id}-*"):
+        if d.is_dir():
+            shutil.rmtree(d, ignore_errors=True)
+            n += 1
+    return n
+
+
 # ---------------------------------------------------------------------------- Leefbaarometer
 def lbm_zip_path(s: _settings.Settings) -> Path:
     key = _cache.request_key(s.lbm_url)
@@ -359,7 +379,10 @@ def _fetch_lbm(s: _settings.Settings, http: _http.Client, rep: Reporter,
             last[0] = done
 
         http.download(s.lbm_url, dest, what="Leefbaarometer open data", on_bytes=on_bytes)
-    modified = None
+    try:  # the zip's Last-Modified, so `python -m loaders update` knows when it was revised
+        modified = upstream_modified(LBM_TASK, s)
+    except WijkpeilError:
+        modified = None
     frame = lbm_frame(dest, s.lbm_url)
     parts = []
     for year, sub in frame.groupby("year", sort=True):
