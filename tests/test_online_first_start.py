@@ -22,55 +22,21 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.lbm_server import LbmServer
-from tests.odata_server import KWB_IDS, ODataServer, crime_table, crime_value, kwb_table
-from tests.pdok_server import PdokServer, gebiedsindeling_feature
+from tests.odata_server import KWB_IDS, ODataServer, crime_value
+from tests.online_env import YEARS, env_for, start_servers
 
 REPO = Path(__file__).resolve().parents[1]
-GEMEENTEN = ("GM0034", "GM0599")
-YEARS = range(2012, 2025)
 
 
 @pytest.fixture(scope="module")
 def servers(shared_dir):
-    tabs = {KWB_IDS[y]: kwb_table(y, shared_dir, gemeenten=GEMEENTEN) for y in YEARS}
-    tabs["47018NED"] = crime_table(shared_dir, gemeenten=GEMEENTEN)
-    od = ODataServer(tabs, page_size=2000).start()
-    ind = {}
-    for y in YEARS:
-        for lv, fname in (("WK", "wijk"), ("GM", "gemeente")):
-            p = shared_dir / "geo" / f"{fname}_{y}.geojson"
-            p = p if p.exists() else shared_dir / "geo" / f"{fname}_2024.geojson"
-            feats = json.loads(p.read_text(encoding="utf-8"))["features"]
-            prefix = tuple(("WK" if lv == "WK" else "GM") + g[2:6] for g in GEMEENTEN)
-            feats = [f for f in feats if str(next(iter(
-                v for k, v in f["properties"].items() if k in ("statcode", "wijkcode",
-                                                                 "gemeentecode")))).startswith(prefix)]  # fmt: skip
-            ind[(y, lv)] = [gebiedsindeling_feature(f, y, i, lv) for i, f in enumerate(feats)]
-    pdok = PdokServer(indelingen=ind)
-    pdok_url = pdok.start()
-    lbm = LbmServer((shared_dir / "lbm" / "wijk_scores_2002_2024.csv").read_bytes())
-    lbm_url = lbm.start()
-    yield {"odata": od, "pdok": pdok, "pdok_url": pdok_url, "lbm": lbm, "lbm_url": lbm_url}
-    od.stop()
+    srv = start_servers(shared_dir)
+    yield srv
+    srv["odata"].stop()
 
 
 def _env(servers: dict, data: Path, port: int, empty_shared: Path) -> dict:
-    return dict(
-        os.environ,
-        PORT=str(port),
-        HOST="127.0.0.1",
-        WIJKPEIL_DATA_DIR=str(data),
-        WIJKPEIL_SHARED_DIR=str(empty_shared),
-        WIJKPEIL_CBS_CATALOG=servers["odata"].host,
-        WIJKPEIL_POLICE_CATALOG=servers["odata"].host,
-        WIJKPEIL_USE_HTTPS="0",
-        WIJKPEIL_PDOK_URL=servers["pdok_url"].rstrip("/"),
-        WIJKPEIL_LBM_URL=servers["lbm_url"],
-        WIJKPEIL_HTTP_BACKOFF="0.05",
-        WIJKPEIL_HTTP_BACKOFF_CAP="0.2",
-        WIJKPEIL_PROGRESS_BARS="off",
-    )
+    return env_for(servers, data, empty_shared, PORT=str(port), HOST="127.0.0.1")
 
 
 def _free_port() -> int:
