@@ -53,7 +53,7 @@ _WRAPPER = textwrap.dedent(
         open(os.path.join(DATA, "probe.txt"), "w")
     except OSError as exc:
         if exc.errno == errno.EROFS:
-            sys.stderr.write("HOOK OK\n")
+            sys.stderr.write("HOOK OK\\n")
     sys.path.insert(0, os.getcwd())  # as `python app.py` from the repository would
     sys.argv = ["app.py"]
     runpy.run_path("app.py", run_name="__main__")
