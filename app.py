@@ -82,7 +82,6 @@ def frame(path: str | None, search: str | None):  # noqa: ANN201
     """Navigation that keeps the language; embeds are chromeless."""
     from urllib.parse import parse_qs
 
-    path = _server.safe_path(path)  # never a link to //other.host
     q = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
     lang = lang_of(q.get("lang"))
     other = {k: v for k, v in q.items() if k != "lang"}

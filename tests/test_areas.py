@@ -88,7 +88,7 @@ def test_real_scores_of_the_areas_rise_from_2012_to_2024(area, real_store) -> No
 def test_unknown_area_errors(tmp_path, real_store) -> None:  # noqa: ANN001
     with pytest.raises(IndicatorError, match="unknown NPLV area 'Atlantis'") as e:
         views.area_series("lbm", "Atlantis")
-    assert e.value.key == "err_area" and "Amsterdam Zuidoost" in str(e.value)
+    assert e.value.key == "err_unknown_area" and "Amsterdam Zuidoost" in str(e.value)
     with pytest.raises(IndicatorError, match="Atlantis"):
         views.area_members("Atlantis")
     with pytest.raises(IndicatorError, match="Atlantis"):

@@ -95,7 +95,7 @@ def _wmean(codes, year, var, lbm_raw, weights) -> float:  # noqa: ANN001
 
 
 def _value(indicator: str, code: str, year: int) -> float:
-    rows = dataset.rows(indicator)
+    rows = dataset.rows(indicator, buurten=code.startswith("BU"))
     hit = rows[(rows["region_code"] == code) & (rows["year"] == year)]
     assert len(hit) == 1, f"{indicator} {code} {year}: {len(hit)} rows"
     return float(hit["value"].iloc[0])
@@ -302,4 +302,6 @@ def test_missing_years_are_named_in_plain_words(real_store):
     assert "Politie/CBS publishes this from 2012; this copy holds 2023." in en
     assert common.coverage_note("lbm", "nl") == ""  # every published Leefbaarometer year is here
     line = common.source_text(views.series("bijstand", ["GM0599"]), "nl")
-    assert line.startswith("Bron: kwb-2023.xlsx (2023). Echte, gepubliceerde cijfers. CBS publiceert")
+    assert line.startswith(
+        "Bron: kwb-2023.xlsx (2023). Echte, gepubliceerde cijfers. CBS publiceert"
+    )
