@@ -225,12 +225,13 @@ def _load_manifest(path: Path) -> dict:
         m = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise StoreError(
-            f"store version {path.name} has no manifest; rebuild with `python -m loaders build`",
+            f"{MANIFEST} of store version {path.name} is missing; rebuild with "
+            "`python -m loaders build`",
             key="err_store",
         ) from exc
     except (OSError, ValueError) as exc:
         raise StoreError(
-            f"the manifest of store version {path.name} is unreadable ({type(exc).__name__}); "
+            f"{MANIFEST} of store version {path.name} is unreadable ({type(exc).__name__}); "
             "rebuild with `python -m loaders build`",
             key="err_store",
         ) from exc

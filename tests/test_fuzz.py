@@ -21,7 +21,10 @@ import requests
 from pages import ids
 from tests.prod_server import ProdServer
 
-INTERNAL = ("/work", "/home", "/root", "/tmp", "site-packages", ".parquet", "Traceback", 'File "')
+#: What must never leak: file-system paths, the store's internal files (the public download
+#: format ".parquet" in a link is fine; "observations/" and "artefacts/" are the store's inside).
+INTERNAL = ("/work", "/home", "/root", "/tmp", "site-packages", "observations/", "artefacts/",
+            "Traceback", 'File "')  # fmt: skip
 #: Words that show the language of a rejection (hand-written, independent of pages/i18n.py).
 NL_WORDS = ("Ongeldig", "Onbekend", "Waarde", "parameter", "aanvraag", "gebruik", "verwacht")
 EN_WORDS = ("Invalid", "Unknown", "Value", "parameter", "request", "use", "expected")
