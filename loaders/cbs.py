@@ -267,6 +267,17 @@ def _modified(infos: list[dict]) -> str | None:
     return str(infos[0].get("Modified")) if infos and infos[0].get("Modified") else None
 
 
+def _metadata(cat: Catalog, table_id: str, year: int) -> tuple[list, list, str, dict]:
+    """A table's TableInfos, DataProperties, its region dimension (found by type) and that
+    dimension's titles — what every table-year download starts with."""
+    cat.service(table_id)
+    infos = cat.small(table_id, "TableInfos")
+    props = cat.small(table_id, "DataProperties")
+    region = _odata.region_dimension(props, table_id, year)
+    titles = _odata._dim_titles({region: cat.small(table_id, region)}, region)
+    return infos, props, region, titles
+
+
 def load_kwb_year(
     year: int,
     *,
@@ -286,11 +297,7 @@ def load_kwb_year(
     http = client or _http.Client(s, say=say)
     try:
         cat = Catalog(t.catalog, s, http, say)
-        cat.service(t.table_id)
-        infos = cat.small(t.table_id, "TableInfos")
-        props = cat.small(t.table_id, "DataProperties")
-        region = _odata.region_dimension(props, t.table_id, year)
-        titles = _odata._dim_titles({region: cat.small(t.table_id, region)}, region)
+        infos, props, region, titles = _metadata(cat, t.table_id, year)
         shape = _odata.KwbShape.from_metadata(
             props, titles, t.table_id, year, period=t.period, stems=stems, levels=levels
         )
@@ -369,11 +376,7 @@ def load_crime_year(
     http = client or _http.Client(s, say=say)
     try:
         cat = Catalog(t.catalog, s, http, say)
-        cat.service(t.table_id)
-        infos = cat.small(t.table_id, "TableInfos")
-        props = cat.small(t.table_id, "DataProperties")
-        region = _odata.region_dimension(props, t.table_id, year)
-        titles = _odata._dim_titles({region: cat.small(t.table_id, region)}, region)
+        infos, props, region, titles = _metadata(cat, t.table_id, year)
         shape = _odata.CrimeShape.from_metadata(
             props, titles, t.table_id, keys=crime_keys, levels=levels, year=year
         )

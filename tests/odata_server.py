@@ -592,8 +592,9 @@ class _Handler(BaseHTTPRequestHandler):
         cut = fault.kind if fault is not None and fault.kind in ("malformed", "short") else ""
         if cut:
             outcome = cut
-        n = self._send(status, body, headers, cut=cut)
-        srv._log(Hit(self.path, table, entity, page, query, outcome, n))
+        hit = Hit(self.path, table, entity, page, query, outcome)
+        srv._log(hit)  # logged before the answer goes out: a client never outruns the log
+        hit.nbytes = self._send(status, body, headers, cut=cut)
 
     def _payload(
         self, service: str, table: str, entity: str, query: dict[str, str], skip: int
