@@ -291,3 +291,33 @@ def test_gunicorn_hooks_finish_dash_setup_before_serving():
     r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                        timeout=300)  # fmt: skip
     assert r.returncode == 0 and r.stdout.startswith("OK"), r.stderr[-2000:]
+
+
+def test_recolour_values_and_ranks_belong_to_their_wijk(live_app):
+    """Value i and rank i of a recolour belong to location i: checked against the published
+    Leefbaarometer CSV (ranks computed here: highest score = rank 1, ties share the best rank)."""
+    values = {
+        ids.INDICATOR: "lbm",
+        ids.YEAR: 2024,
+        ids.LEVEL: "WK",
+        ids.VIEW: "map",
+        ids.LANG: "en",
+    }
+    r = dash_call(live_app, f"..{ids.MAP}.figure", values, f"{ids.LEVEL}.value")
+    assert r.ok, r.text[:300]
+    ops = {tuple(o["location"]): o["params"]["value"]
+           for o in r.json()["response"][ids.MAP]["figure"]["operations"] if "params" in o}  # fmt: skip
+    locations = ops[("data", 0, "locations")]
+    text = ops[("data", 0, "text")]
+    ranks = ops[("data", 0, "hovertext")]
+    assert len(locations) == len(text) == len(ranks) > 3300
+    pub = _published("lbm", 2024)
+    want_rank = pub.rank(ascending=False, method="min").astype(int)
+    checked = 0
+    for code, shown, rank in zip(locations, text, ranks, strict=True):
+        if code not in pub.index:
+            continue
+        assert abs(float(shown.replace(",", "")) - pub[code]) < 0.006, (code, shown, pub[code])
+        assert int(rank) == want_rank[code], (code, rank, want_rank[code])
+        checked += 1
+    assert checked > 3300
