@@ -605,7 +605,7 @@ def active(settings: _settings.Settings | None = None) -> store.Version:
     return v
 
 
-@lru_cache(maxsize=24)
+@lru_cache(maxsize=16)
 def _load(path: str, indicator: str, part: str = "") -> pd.DataFrame:
     """One indicator file of a store version (``part`` 'BU': its buurten), read-only, with the
     repeated strings as categories (a worker holds a few of these at a time)."""

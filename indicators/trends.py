@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from errors import IndicatorError
 from indicators import registry
@@ -212,6 +211,8 @@ def mann_kendall_arrays(y: np.ndarray) -> dict[str, np.ndarray]:
         sd = np.sqrt(np.where(var > 0, var, np.nan))
         z = np.where(s > 0, (s - 1) / sd, np.where(s < 0, (s + 1) / sd, 0.0))
     z = np.where(np.isnan(z) & (s == 0), 0.0, z)
+    from scipy import stats  # imported when trends are computed (the build), not when serving
+
     p = 2.0 * stats.norm.sf(np.abs(z))
     few = n < MIN_YEARS_STATS
     nan = np.full_like(n, np.nan)
@@ -257,6 +258,8 @@ def theil_sen_arrays(y: np.ndarray, x: np.ndarray, alpha: float = 0.95) -> dict[
         med_x = np.nanmedian(np.where(valid.any(axis=1)[:, None], xm, 0.0), axis=1)
     intercept = med_y - slope * med_x
     a = 1.0 - alpha if alpha > 0.5 else alpha
+    from scipy import stats
+
     z = stats.norm.ppf(a / 2.0)
     ny = valid.sum(axis=1).astype("float64")
     sigsq = (ny * (ny - 1) * (2 * ny + 5) - _tie_term(y)) / 18.0

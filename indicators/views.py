@@ -26,7 +26,7 @@ def _path() -> str:
     return str(dataset.active().path)
 
 
-@lru_cache(maxsize=48)
+@lru_cache(maxsize=24)
 def _level_rows(path: str, indicator: str, level: str) -> pd.DataFrame:
     rows = dataset._load(path, indicator, "BU" if level == "BU" else "")
     return rows[rows["region_level"] == level].reset_index(drop=True)
@@ -128,7 +128,7 @@ def map_values(indicator: str, year: int, level: str = "WK") -> pd.DataFrame:
     return _map_values(_path(), indicator, int(year), level).copy()
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=32)
 def _map_values(path: str, indicator: str, year: int, level: str) -> pd.DataFrame:
     if level not in LEVELS:
         raise IndicatorError(f"unknown map level {level!r}; choose one of {LEVELS}",

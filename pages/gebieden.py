@@ -17,6 +17,7 @@ from dash import (
     State,
     callback,
     clientside_callback,
+    ctx,
     dcc,
     html,
     no_update,
@@ -160,11 +161,15 @@ def update(indicator: str, area: str, lang: str):  # noqa: ANN201
                                 valid=", ".join(views.area_names()))  # fmt: skip
         fig, df, dl, snippet, table = detail_parts(indicator, area, lang)
         mfig, mdl, msnippet, mtable = map_parts(indicator, area, lang)
-        ofig, allrows, odl, otable = overview_parts(indicator, lang)
+        if ctx.triggered_id == ids.AREA_SELECT:  # the 20-area overview depends on the indicator
+            ofig = odl = otable = no_update
+            allrows = df
+        else:
+            ofig, allrows, odl, otable = overview_parts(indicator, lang)
     except WijkpeilError as exc:
         return (*[no_update] * 17, common.callback_error(exc, lang))
     name = registry.name(registry.get(indicator), lang)
-    osnippet = chart.embed_snippet(common.href("/embed/gebieden", lang, indicator=indicator),
+    osnippet = no_update if ofig is no_update else chart.embed_snippet(common.href("/embed/gebieden", lang, indicator=indicator),
                                    f"Wijkpeil: {t('areas_overview', lang)}", 1200)  # fmt: skip
     synthetic = bool(len(allrows)) and views.is_synthetic(allrows)
     return (fig, dl, snippet, table, f"{area}: {name}", mfig, mdl, msnippet, mtable,
