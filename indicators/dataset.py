@@ -403,13 +403,14 @@ def build(
 
     shutil.rmtree(work, ignore_errors=True)
     trends_all = [t for t in trend_parts if len(t)]
-    (pd.concat(trends_all, ignore_index=True) if trends_all
-     else pd.DataFrame(columns=list(TREND_COLUMNS))).to_parquet(
-        out_dir / "trends.parquet", index=False)  # fmt: skip
+    _write_lookup(pd.concat(trends_all, ignore_index=True) if trends_all
+                  else pd.DataFrame(columns=list(TREND_COLUMNS)),
+                  out_dir / "trends.parquet", ["indicator", "region_code"])  # fmt: skip
     regions.to_parquet(out_dir / "regions.parquet", index=False)
     scores = [x for x in score_parts if len(x)]
-    (pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(columns=list(SCORE_COLUMNS))
-     ).to_parquet(out_dir / "index_scores.parquet", index=False)  # fmt: skip
+    _write_lookup(pd.concat(scores, ignore_index=True) if scores
+                  else pd.DataFrame(columns=list(SCORE_COLUMNS)),
+                  out_dir / "index_scores.parquet", ["region_code", "indicator", "year"])  # fmt: skip
     report = _write_same(same_tables, out_dir)
     report["index_reference_years"] = ref_years
     report["indicator_values"] = n_values
@@ -576,7 +577,7 @@ def _write_same(same_tables: dict, out_dir: Path) -> dict:
             columns=["level", "from_indeling", "from_code", "to_code", "method", "reason"]
         )  # fmt: skip
     )
-    same.to_parquet(out_dir / "same_area.parquet", index=False)
+    _write_lookup(same, out_dir / "same_area.parquet", ["from_code", "from_indeling"])
     unmatched = same[same["method"] == "unmatched"]
     return {
         "unmatched": {
@@ -588,6 +589,30 @@ def _write_same(same_tables: dict, out_dir: Path) -> dict:
             for (lvl, ind), g in same.groupby(["level", "from_indeling"])
         },
     }
+
+
+LOOKUP_ROW_GROUP = 4096
+
+
+def _write_lookup(df: pd.DataFrame, path: Path, keys: list[str]) -> None:
+    """A table the server reads a few rows of at a time: sorted by ``keys`` in small row groups,
+    so a filtered read (``_lookup``) decodes only the row groups whose statistics can match."""
+    if len(df):
+        df = df.sort_values(keys, kind="stable").reset_index(drop=True)
+    df.to_parquet(path, index=False, compression="zstd", row_group_size=LOOKUP_ROW_GROUP)
+
+
+def _lookup(path: Path, filters: list | None, columns: list[str] | None = None) -> pd.DataFrame:
+    """Rows of a lookup table matching pyarrow ``filters`` (the whole table is never held)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path, filters=filters, columns=columns).to_pandas()
+    except (OSError, ValueError) as exc:
+        raise StoreError(
+            f"{path.name} of the store cannot be read; rebuild with `python -m loaders build`",
+            key="err_store",
+        ) from exc
 
 
 # --------------------------------------------------------------------------- reading
@@ -664,15 +689,26 @@ def regions(version: store.Version | None = None) -> pd.DataFrame:
     return _regions_at(str(v.path))
 
 
-@lru_cache(maxsize=4)
-def _same_at(path: str) -> pd.DataFrame:
-    p = Path(path) / store.ARTEFACTS / "same_area.parquet"
-    return pd.read_parquet(p) if p.exists() else pd.DataFrame()
+_SAME_COLUMNS = ["level", "from_indeling", "from_code", "to_code", "method", "reason"]
 
 
-def same_area(version: store.Version | None = None) -> pd.DataFrame:
+def same_area(
+    version: store.Version | None = None,
+    *,
+    from_code: str | None = None,
+    method: str | None = None,
+) -> pd.DataFrame:
+    """The same-area table (geo.samearea) of the store: every earlier region and the 2024 region
+    that is the same area (or ``method`` 'unmatched'); ``from_code``/``method`` select rows
+    without reading the rest."""  # fmt: skip
     v = version or active()
-    return _same_at(str(v.path))
+    p = v.path / store.ARTEFACTS / "same_area.parquet"
+    if not p.exists():
+        return pd.DataFrame(columns=_SAME_COLUMNS)
+    filters = [
+        (c, "==", x) for c, x in (("from_code", from_code), ("method", method)) if x is not None
+    ]
+    return _lookup(p, filters or None)
 
 
 def frame(version: store.Version | None = None) -> pd.DataFrame:
@@ -682,22 +718,31 @@ def frame(version: store.Version | None = None) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else _finish(compute._empty_frame())
 
 
-@lru_cache(maxsize=4)
-def _trends_at(path: str) -> pd.DataFrame:
+@lru_cache(maxsize=64)
+def _trends_at(path: str, indicator: str, buurten: bool = False) -> pd.DataFrame:
+    """The trend statistics of one indicator by region code: its buurten, or every other level
+    (a few hundred kB; the whole table, ~170 MB in memory on a full store, is never held)."""
     p = Path(path) / store.ARTEFACTS / "trends.parquet"
     if not p.exists():
-        return pd.DataFrame(columns=list(TREND_COLUMNS)).set_index(["indicator", "region_code"])
-    return pd.read_parquet(p).set_index(["indicator", "region_code"]).sort_index()
+        return pd.DataFrame(columns=list(TREND_COLUMNS)).set_index("region_code")
+    ind = ("indicator", "==", indicator)
+    levels = ([[ind, ("region_code", ">=", "BU"), ("region_code", "<", "BV")]] if buurten
+              else [[ind, ("region_code", "<", "BU")], [ind, ("region_code", ">=", "BV")]])  # fmt: skip
+    df = _lookup(p, levels)
+    df["verdict"] = df["verdict"].astype("category")
+    return df.drop(columns=["indicator"]).set_index("region_code").sort_index()
 
 
 def trend(indicator: str, code: str, version: store.Version | None = None) -> dict | None:
     """The precomputed trend statistics of one series (None when the series has no values)."""
     v = version or active()
-    t = _trends_at(str(v.path))
+    t = _trends_at(str(v.path), indicator, str(code).startswith("BU"))
     try:
-        row = t.loc[(indicator, code)]
+        row = t.loc[code]
     except KeyError:
         return None
+    if isinstance(row, pd.DataFrame):
+        row = row.iloc[0]
     out = {}
     for k, x in row.items():
         x = x.item() if hasattr(x, "item") else x
@@ -705,21 +750,18 @@ def trend(indicator: str, code: str, version: store.Version | None = None) -> di
     return out
 
 
-@lru_cache(maxsize=2)
-def _scores_at(path: str) -> pd.DataFrame:
-    p = Path(path) / store.ARTEFACTS / "index_scores.parquet"
-    df = pd.read_parquet(p) if p.exists() else pd.DataFrame(columns=list(SCORE_COLUMNS))
-    for c in ("indicator", "region_level", "gemeente_code"):
-        df[c] = df[c].astype("category")
-    return df.set_index("region_code").sort_index()
-
-
 def index_scores(codes: list[str], version: store.Version | None = None) -> pd.DataFrame:
-    """The precomputed component scores of ``codes`` (every component, every year)."""
+    """The precomputed component scores of ``codes`` (every component, every year), read from
+    the store's row groups that hold them (the whole table is never held)."""
     v = version or active()
-    df = _scores_at(str(v.path))
-    have = [c for c in dict.fromkeys(codes) if c in df.index]
-    return df.loc[have].reset_index() if have else df.iloc[0:0].reset_index()
+    p = v.path / store.ARTEFACTS / "index_scores.parquet"
+    want = list(dict.fromkeys(str(c) for c in codes))
+    if not p.exists() or not want:
+        return pd.DataFrame(columns=list(SCORE_COLUMNS))
+    df = _lookup(p, [("region_code", "in", want)])
+    order = {c: i for i, c in enumerate(want)}
+    df = df.assign(_o=df["region_code"].map(order)).sort_values(["_o"], kind="stable")
+    return df.drop(columns="_o").loc[:, list(SCORE_COLUMNS)].reset_index(drop=True)
 
 
 def index_reference_years(version: store.Version | None = None) -> dict:
@@ -728,7 +770,7 @@ def index_reference_years(version: store.Version | None = None) -> dict:
 
 
 def clear_cache() -> None:
-    for f in (_load, _regions_at, _same_at, _trends_at, _scores_at):
+    for f in (_load, _regions_at, _trends_at):
         f.cache_clear()
 
 

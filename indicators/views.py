@@ -46,6 +46,11 @@ def _rows(indicator: str, level: str) -> pd.DataFrame:
     return rows
 
 
+def version_key() -> str:
+    """What identifies the served store version (a key for caches of derived views)."""
+    return _path()
+
+
 def store_kind() -> str:
     """'real' or 'synthetic' (the demo store): the whole store is one or the other."""
     return dataset.active().kind
@@ -177,13 +182,31 @@ def map_aligned(indicator: str, year: int, level: str = "WK") -> pd.DataFrame:
     return out.reset_index()
 
 
+@lru_cache(maxsize=32)
+def _positions(path: str, indicator: str, part: str) -> dict[str, np.ndarray]:
+    """Row positions per region code of one indicator file (a lookup instead of a scan)."""
+    rows = dataset._load(path, indicator, part)
+    return {str(k): v for k, v in rows.groupby("region_code", observed=True).indices.items()}
+
+
 def series(indicator: str, codes: list[str]) -> pd.DataFrame:
     """Every year of the given regions (any level): the dataset's columns for those codes.
     Unknown codes raise ``IndicatorError``."""
     ind = registry.get(indicator)
-    rows = dataset.rows(ind.id, buurten=any(str(c).startswith("BU") for c in codes))
-    out = rows[rows["region_code"].isin(codes)]
-    missing = sorted(set(codes) - set(out["region_code"].astype(str)))
+    codes = [str(c) for c in codes]
+    path = _path()
+    found: list[np.ndarray] = []
+    missing = []
+    for part in ("", "BU") if any(c.startswith("BU") for c in codes) else ("",):
+        pos = _positions(path, ind.id, part)
+        rows = dataset._load(path, ind.id, part)
+        hit = [pos[c] for c in dict.fromkeys(codes) if c in pos]
+        if hit:
+            found.append(
+                rows.take(np.concatenate(hit)).astype({c: object for c in _OBJECT_COLUMNS})
+            )
+    have = set().union(*(set(f["region_code"]) for f in found)) if found else set()
+    missing = sorted(set(codes) - have)
     if missing:
         raise IndicatorError(
             f"no {indicator!r} data for region code(s) {missing}; use 2024 codes such as "
@@ -192,10 +215,12 @@ def series(indicator: str, codes: list[str]) -> pd.DataFrame:
             indicator=indicator,
             value=", ".join(missing),
         )
-    out = out.astype({"region_code": str, "region_name": str, "region_level": str})
-    for col in ("indicator", "unit", "source", "method", "gemeente_code"):
-        out[col] = out[col].astype(object)
+    out = pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
     return out.sort_values(["region_code", "year"]).reset_index(drop=True)
+
+
+_OBJECT_COLUMNS = ("indicator", "region_code", "region_name", "region_level", "unit", "source",
+                   "method", "gemeente_code")  # fmt: skip
 
 
 def trend(indicator: str, code: str) -> dict | None:
@@ -216,8 +241,12 @@ def benchmarks(indicator: str, code: str) -> pd.DataFrame:
         if area:
             codes.append(AREA_PREFIX + area)
     codes.append(NL_CODE)
-    have = set(dataset.rows(indicator, buurten=code.startswith("BU"))["region_code"].astype(str))
-    return series(indicator, [c for c in dict.fromkeys(codes) if c in have or c == code])
+    path, ind_id = _path(), registry.get(indicator).id
+    have = _positions(path, ind_id, "")
+    have_bu = _positions(path, ind_id, "BU") if code.startswith("BU") else {}
+    return series(
+        indicator, [c for c in dict.fromkeys(codes) if c in have or c in have_bu or c == code]
+    )
 
 
 @lru_cache(maxsize=4)
@@ -294,10 +323,8 @@ def region_info(code: str) -> dict:
 
 def _redirect(code: str) -> str | None:
     """The 2024 code of an earlier code that is the same area (geo.samearea), if any."""
-    t = dataset.same_area()
-    if t.empty:
-        return None
-    hit = t[(t["from_code"] == code) & t["to_code"].notna()]
+    t = dataset.same_area(from_code=code)
+    hit = t[t["to_code"].notna()]
     return None if hit.empty else str(hit.sort_values("from_indeling")["to_code"].iloc[-1])
 
 
@@ -483,7 +510,7 @@ def index_series(weights: dict[str, float], codes: list[str]) -> pd.DataFrame:
 
 def clear() -> None:
     """Forget cached views (tests that rebuild a store in the same process)."""
-    for f in (_level_rows, _available, _regions, _boxes, _map_values):
+    for f in (_level_rows, _available, _regions, _boxes, _map_values, _positions):
         f.cache_clear()
     dataset.clear_cache()
 
@@ -514,7 +541,4 @@ def store_facts() -> dict:
 
 def unmatched_regions() -> pd.DataFrame:
     """Regions of earlier indelingen with no comparable 2024 region, with the reason."""
-    t = dataset.same_area()
-    if t.empty:
-        return t
-    return t[t["method"] == "unmatched"].reset_index(drop=True)
+    return dataset.same_area(method="unmatched").reset_index(drop=True)

@@ -8,6 +8,8 @@ reading of a series), :func:`wijk_view` (bounding box of a wijk from the web geo
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -15,7 +17,7 @@ from errors import WijkpeilError
 from indicators import registry, trends, views
 from pages import classes as cls
 from pages import common, figures
-from pages.i18n import error_text, fmt_num, fmt_value, t, unit
+from pages.i18n import error_text, fmt_num, fmt_value, lang_of, t, unit
 
 DEFAULT_INDICATOR = "lbm"  # real data: the published Leefbaarometer, latest year
 DEFAULT_REGIONS = "WK059915"  # Charlois, Rotterdam (in the NPLV area Rotterdam-Zuid)
@@ -144,6 +146,14 @@ def area_figure(indicator: str, area: str, lang: str):  # noqa: ANN201
 
 
 def overview_figure(indicator: str, lang: str):  # noqa: ANN201
+    """The 20 focus areas as small multiples: (figure as a plotly dict, the rows drawn). The same
+    for every request of one store version, indicator and language, so computed once per worker."""
+    fig, allrows = _overview(views.version_key(), registry.get(indicator).id, lang_of(lang))
+    return fig, allrows.copy()
+
+
+@functools.lru_cache(maxsize=32)
+def _overview(version: str, indicator: str, lang: str) -> tuple[dict, pd.DataFrame]:
     ind = registry.get(indicator)
     panels = {a: views.area_series(indicator, a) for a in views.area_names()}
     shown = [p for p in panels.values() if len(p)]
@@ -154,7 +164,7 @@ def overview_figure(indicator: str, lang: str):  # noqa: ANN201
         panels, title, common.level_labels(lang), lang, unit=ind.unit,
         source=common.source_text(allrows, lang) if len(allrows) else "",
     )  # fmt: skip
-    return fig, allrows
+    return fig.to_plotly_json(), allrows
 
 
 def index_figure(kind: str, weights: dict[str, float], codes: list[str], lang: str):  # noqa: ANN201

@@ -34,9 +34,13 @@ KEY_INDICATORS = (
 CHARTS = ("lbm", "onv", "criminaliteit", "inkomen", "bijstand")
 
 
-def key_figures(code: str, info: dict, lang: str) -> tuple[list[dict], pd.DataFrame]:
-    """Per indicator: latest value of the region, its gemeente and NL, rank X of N, reading."""
+def key_figures(
+    code: str, info: dict, lang: str, frames: dict[str, pd.DataFrame] | None = None
+) -> tuple[list[dict], pd.DataFrame]:
+    """Per indicator: latest value of the region, its gemeente and NL, rank X of N, reading.
+    ``frames`` collects each indicator's benchmark rows (the charts reuse them)."""
     rows, shown = [], []
+    frames = {} if frames is None else frames
     for ind_id in KEY_INDICATORS:
         if ind_id not in registry.ids() or ind_id not in views.available(info["level"]):
             continue
@@ -44,6 +48,7 @@ def key_figures(code: str, info: dict, lang: str) -> tuple[list[dict], pd.DataFr
             df = views.benchmarks(ind_id, code)
         except WijkpeilError:
             continue
+        frames[ind_id] = df
         own = df[(df["region_code"] == code) & df["value"].notna()]
         if own.empty:
             continue
@@ -136,13 +141,16 @@ def lbm_block(code: str, rows: list[dict], lang: str) -> html.Section | None:
     ], className="lbm-block")  # fmt: skip
 
 
-def chart_blocks(code: str, info: dict, lang: str) -> list:
+def chart_blocks(
+    code: str, info: dict, lang: str, frames: dict[str, pd.DataFrame] | None = None
+) -> list:
     out = []
+    frames = frames or {}
     for ind_id in CHARTS:
         if ind_id not in registry.ids() or ind_id not in views.available(info["level"]):
             continue
         try:
-            df = views.benchmarks(ind_id, code)
+            df = frames[ind_id] if ind_id in frames else views.benchmarks(ind_id, code)
         except WijkpeilError:
             continue
         own = df[(df["region_code"] == code) & df["value"].notna()]
@@ -190,7 +198,8 @@ def layout(code: str = "", lang: str = "nl", **_: str) -> html.Div:
         if current != code:
             return redirect_page(code, current, lang)
         info = views.region_info(code)
-        rows, shown = key_figures(code, info, lang)
+        frames: dict[str, pd.DataFrame] = {}
+        rows, shown = key_figures(code, info, lang, frames)
     except WijkpeilError as exc:
         return common.error_page(exc, lang, "unknown_wijk")
     gm_name = info["gemeente_name"] or info["name"]
@@ -228,7 +237,7 @@ def layout(code: str = "", lang: str = "nl", **_: str) -> html.Div:
             figures_table(rows, info, lang),
             html.P(t("synthetic_key", lang), className="note key-synthetic") if any_synthetic else None,
         ]),
-        html.Section([html.H2(t("charts", lang)), *chart_blocks(code, info, lang)],
+        html.Section([html.H2(t("charts", lang)), *chart_blocks(code, info, lang, frames)],
                      className="profile-graphs"),
         html.Nav([html.H2(t("more_views", lang)), html.Ul([
             html.Li(dcc.Link(t(key, lang), href=common.href(path, lang, **params)))
