@@ -638,17 +638,22 @@ def _load(path: str, indicator: str, part: str = "") -> pd.DataFrame:
     p = Path(path) / store.ARTEFACTS / "indicators" / name
     if not p.exists():
         return _finish(compute._empty_frame())
+    import pyarrow.parquet as pq
+
     try:
-        df = pd.read_parquet(p)
+        # strings read as dictionaries straight into categories: no Python string per row
+        # (those would be freed again, but leave the worker's heap tens of MB larger)
+        names = set(pq.read_schema(p).names)
+        df = pq.read_table(p, read_dictionary=[c for c in _CATEGORIES if c in names]).to_pandas()
     except (OSError, ValueError) as exc:
         raise StoreError(
             f"indicator file {name} of the store cannot be read; rebuild with "
             "`python -m loaders build`",
             key="err_store",
         ) from exc
-    for c in ("indicator", "region_code", "region_name", "region_level", "unit", "source",
-              "method", "gemeente_code"):  # fmt: skip
-        df[c] = df[c].astype("category")
+    for c in _CATEGORIES:
+        if df[c].dtype != "category":
+            df[c] = df[c].astype("category")
     for col in df.columns:
         arr = df[col].to_numpy()
         if isinstance(arr, np.ndarray):

@@ -133,7 +133,7 @@ def map_values(indicator: str, year: int, level: str = "WK") -> pd.DataFrame:
     return _map_values(_path(), indicator, int(year), level).copy()
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=16)
 def _map_values(path: str, indicator: str, year: int, level: str) -> pd.DataFrame:
     if level not in LEVELS:
         raise IndicatorError(f"unknown map level {level!r}; choose one of {LEVELS}",

@@ -157,4 +157,8 @@ class PagedDownload:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def bytes_on_disk(self) -> int:
-        return sum(p.stat().st_size for p in self.folder.glob("page-*.json")) if self.folder.exists() else 0
+        return (
+            sum(p.stat().st_size for p in self.folder.glob("page-*.json"))
+            if self.folder.exists()
+            else 0
+        )

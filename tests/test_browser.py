@@ -1,7 +1,7 @@
 """End to end in headless Debian Chromium against the real app started as `python app.py`.
 
 The app starts on an empty data dir, so these tests also prove the first-start path: it builds
-the store from ../shared/data + synthetic gap filling, then serves. Expected values come from the
+the real store from ../shared/data (no synthetic rows), then serves. Expected values come from the
 publisher's files read here with plain pandas (Leefbaarometer 3.0 wijk CSV), never from the app.
 """
 
@@ -105,17 +105,39 @@ def test_permalink_restores_state(live_app, browser):
     assert first_rank == "1"
 
 
-def test_click_on_map_opens_profile(live_app, browser):
+def test_click_on_map_opens_profile(live_app, browser, shared_dir):  # noqa: ANN001
     open_map(browser, live_app + "/?indicator=lbm&year=2024")
     time.sleep(2)  # let MapLibre draw the fetched geometry
     canvas = browser.find_element(By.CSS_SELECTOR, f"#{ids.MAP} canvas")
-    # a real mouse click in the middle of the Netherlands (map centre 52.2N 5.3E is land)
+    # where the click lands, asked of the map library itself (pixel -> lon/lat), not of the app
+    lon, lat = browser.execute_script(
+        "const g = document.getElementById(arguments[0]);"
+        "const p = g.classList.contains('js-plotly-plot') ? g : g.querySelector('.js-plotly-plot');"
+        "const m = p._fullLayout.map._subplot.map; const c = m.getCanvas();"
+        "const q = m.unproject([c.clientWidth / 2, c.clientHeight / 2]); return [q.lng, q.lat];",
+        ids.MAP,
+    )
+    # a real mouse click in the middle of the canvas (the Netherlands: land)
     ActionChains(browser).move_to_element(canvas).pause(0.5).click().perform()
     wait_for(lambda: "/wijk/WK" in browser.current_url, what="profile URL after a map click")
     code = urlparse(browser.current_url).path.rsplit("/", 1)[-1]
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".profile .js-plotly-plot"),
              what="profile charts")  # fmt: skip
     assert code in browser.page_source and "Kerncijfers" in browser.page_source
+    # the opened wijk is the one under the click in the published 2024 boundaries (within the
+    # 160 m the web geometry is simplified by): a wrong code order would open another wijk
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    raw = gpd.read_file(shared_dir / "geo" / "wijk_2024.geojson").set_index("wijkcode")
+    here = gpd.GeoSeries([Point(lon, lat)], crs=4326).to_crs(28992).iloc[0]
+    under = raw.to_crs(28992)
+    assert code in under.index, f"{code} is not a wijk of the 2024 boundaries"
+    dist = under.loc[code].geometry.distance(here)
+    containing = under.index[under.contains(here)].tolist()
+    assert dist <= 250, (
+        f"clicked at {lon:.4f},{lat:.4f} (in {containing}); profile of {code} lies {dist:.0f} m away"
+    )
 
 
 def test_language_switch_and_html_lang(live_app, browser):

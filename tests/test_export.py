@@ -145,7 +145,9 @@ def test_xlsx_sheets_data_dictionary_about(real_store, tmp_path) -> None:  # noq
     sheets = pd.read_excel(out, sheet_name=None)
     assert list(sheets) == ["data", "dictionary", "coverage", "about"]
     cov = sheets["coverage"].set_index("indicator")
-    assert cov.loc["bijstand", "2023"] == "kwb-2023.xlsx" and cov.loc["bijstand", "2015"] == "missing"
+    assert (
+        cov.loc["bijstand", "2023"] == "kwb-2023.xlsx" and cov.loc["bijstand", "2015"] == "missing"
+    )
     pd.testing.assert_frame_equal(sheets["data"], _hand_frame(), check_dtype=False)
     d = sheets["dictionary"].set_index("id")
     assert d.index.tolist() == ["bijstand", "laag_inkomen"]
