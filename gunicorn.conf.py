@@ -36,9 +36,11 @@ graceful_timeout = int(_env("WIJKPEIL_GRACEFUL_TIMEOUT", "30"))
 #: Browsers reuse the connection for the callbacks that follow a page load.
 keepalive = 5
 
-#: Recycle a worker after ~2000 requests (jitter so both do not restart together): bounds any
-#: slow growth of memory (plotly/pandas caches) at the cost of a fork from the preloaded master.
-max_requests = int(_env("WIJKPEIL_MAX_REQUESTS", "2000"))
+#: Workers are not recycled by default: every cache is bounded (lru sizes in indicators/ and
+#: pages/) and RSS stays flat under load (bench/RESULTS.md), while a recycle of a gthread worker
+#: drops the keep-alive connections it holds (`python -m bench load` saw connection errors at
+#: each of the 2,000-request restarts). WIJKPEIL_MAX_REQUESTS=N recycles after ~N requests.
+max_requests = int(_env("WIJKPEIL_MAX_REQUESTS", "0"))
 max_requests_jitter = int(_env("WIJKPEIL_MAX_REQUESTS_JITTER", "200"))
 
 #: Logs to stdout (access) and stderr (errors, app messages); the app logs one line per rejected
