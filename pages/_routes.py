@@ -25,7 +25,8 @@ FORMATS = {
     "geojson": "application/geo+json",
     "parquet": "application/vnd.apache.parquet",
 }
-#: XLSX is built in memory (openpyxl): larger selections go to CSV/Parquet, which stream.
+#: An XLSX download is answered as one body (a zip cannot be streamed before it is complete) and
+#: costs ~1 s of a worker per 50 k rows: larger selections go to CSV/Parquet, which stream.
 MAX_XLSX_ROWS = 100_000
 
 
