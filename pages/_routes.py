@@ -26,7 +26,7 @@ FORMATS = {
     "parquet": "application/vnd.apache.parquet",
 }
 #: An XLSX download is answered as one body (a zip cannot be streamed before it is complete) and
-#: costs ~1 s of a worker per 50 k rows: larger selections go to CSV/Parquet, which stream.
+#: costs a worker thread ~10 s per 100 k rows: larger selections go to CSV/Parquet, which stream.
 MAX_XLSX_ROWS = 100_000
 
 
