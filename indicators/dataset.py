@@ -602,12 +602,12 @@ def _write_lookup(df: pd.DataFrame, path: Path, keys: list[str]) -> None:
     df.to_parquet(path, index=False, compression="zstd", row_group_size=LOOKUP_ROW_GROUP)
 
 
-def _lookup(path: Path, filters: list | None, columns: list[str] | None = None) -> pd.DataFrame:
+def _lookup(path: Path, filters: list | None) -> pd.DataFrame:
     """Rows of a lookup table matching pyarrow ``filters`` (the whole table is never held)."""
     import pyarrow.parquet as pq
 
     try:
-        return pq.read_table(path, filters=filters, columns=columns).to_pandas()
+        return pq.read_table(path, filters=filters).to_pandas()
     except (OSError, ValueError) as exc:
         raise StoreError(
             f"{path.name} of the store cannot be read; rebuild with `python -m loaders build`",
@@ -643,15 +643,14 @@ def _load(path: str, indicator: str, part: str = "") -> pd.DataFrame:
     try:
         # strings read as dictionaries straight into categories: no Python string per row
         # (those would be freed again, but leave the worker's heap tens of MB larger)
-        names = set(pq.read_schema(p).names)
-        df = pq.read_table(p, read_dictionary=[c for c in _CATEGORIES if c in names]).to_pandas()
+        df = pq.read_table(p, read_dictionary=list(CATEGORY_COLUMNS)).to_pandas()
     except (OSError, ValueError) as exc:
         raise StoreError(
             f"indicator file {name} of the store cannot be read; rebuild with "
             "`python -m loaders build`",
             key="err_store",
         ) from exc
-    for c in _CATEGORIES:
+    for c in CATEGORY_COLUMNS:
         if df[c].dtype != "category":
             df[c] = df[c].astype("category")
     for col in df.columns:
@@ -675,11 +674,12 @@ def rows(
     bu = _load(str(v.path), indicator, "BU")
     if bu.empty:
         return main
-    return pd.concat([main.astype({c: "object" for c in _CATEGORIES}),
-                      bu.astype({c: "object" for c in _CATEGORIES})], ignore_index=True)  # fmt: skip
+    return pd.concat([main.astype({c: "object" for c in CATEGORY_COLUMNS}),
+                      bu.astype({c: "object" for c in CATEGORY_COLUMNS})], ignore_index=True)  # fmt: skip
 
 
-_CATEGORIES = ("indicator", "region_code", "region_name", "region_level", "unit", "source",
+#: The repeated-string columns of an indicator file (read as categories; object in series).
+CATEGORY_COLUMNS = ("indicator", "region_code", "region_name", "region_level", "unit", "source",
                "method", "gemeente_code")  # fmt: skip
 
 

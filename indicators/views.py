@@ -195,15 +195,14 @@ def series(indicator: str, codes: list[str]) -> pd.DataFrame:
     ind = registry.get(indicator)
     codes = [str(c) for c in codes]
     path = _path()
-    found: list[np.ndarray] = []
-    missing = []
+    found: list[pd.DataFrame] = []
     for part in ("", "BU") if any(c.startswith("BU") for c in codes) else ("",):
         pos = _positions(path, ind.id, part)
         rows = dataset._load(path, ind.id, part)
         hit = [pos[c] for c in dict.fromkeys(codes) if c in pos]
         if hit:
             found.append(
-                rows.take(np.concatenate(hit)).astype({c: object for c in _OBJECT_COLUMNS})
+                rows.take(np.concatenate(hit)).astype({c: object for c in dataset.CATEGORY_COLUMNS})
             )
     have = set().union(*(set(f["region_code"]) for f in found)) if found else set()
     missing = sorted(set(codes) - have)
@@ -217,10 +216,6 @@ def series(indicator: str, codes: list[str]) -> pd.DataFrame:
         )
     out = pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
     return out.sort_values(["region_code", "year"]).reset_index(drop=True)
-
-
-_OBJECT_COLUMNS = ("indicator", "region_code", "region_name", "region_level", "unit", "source",
-                   "method", "gemeente_code")  # fmt: skip
 
 
 def trend(indicator: str, code: str) -> dict | None:

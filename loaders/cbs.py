@@ -21,6 +21,7 @@ the same request without ``$filter`` (then without ``$select``), filtering each 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -293,9 +294,7 @@ def load_kwb_year(
     say = progress or _quiet
     t = tables.kwb(year)
     where = f"KWB {year} ({t.table_id})"
-    own = client is None
-    http = client or _http.Client(s, say=say)
-    try:
+    with _session(client, s, say) as http:
         cat = Catalog(t.catalog, s, http, say)
         infos, props, region, titles = _metadata(cat, t.table_id, year)
         shape = _odata.KwbShape.from_metadata(
@@ -305,9 +304,6 @@ def load_kwb_year(
         say(f"{where}: {len(shape.measures)} variables, region dimension {region!r}")
         dl, applied = cat.typed(t.table_id, shape.select(), flt, on_page=on_page, where=where)
         frame = _concat([shape.tidy(page) for page in dl.pages()], where)
-    finally:
-        if own:
-            http.close()
     if frame.empty:
         raise InputError(
             f"{where}: the table has no rows for levels {list(levels)}"
@@ -315,14 +311,8 @@ def load_kwb_year(
             + "; check loaders/tables.py",
             key="err_empty_table",
         )
-    note = (
-        ""
-        if applied == "select+filter"
-        else f"server rejected $filter/$select; filtered locally ({applied})"
-    )
-    return Loaded(
-        frame, t.table_id, int(year), int(year), _modified(infos), cat.table_url(t.table_id), note
-    )
+    return Loaded(frame, t.table_id, int(year), int(year), _modified(infos),
+                  cat.table_url(t.table_id), _filter_note(applied))  # fmt: skip
 
 
 def crime_periods(
@@ -332,18 +322,13 @@ def crime_periods(
     and its TableInfos.Modified (uncached: two small requests)."""
     s = settings or _settings.get()
     t = tables.CRIME_TABLE
-    own = client is None
-    http = client or _http.Client(s)
-    try:
+    with _session(client, s) as http:
         cat = Catalog(t.catalog, s, http)
         cat.service(t.table_id)
         props = cat.fresh(t.table_id, "DataProperties")
         pdim = _odata.time_dimension(props) or "Perioden"
         periods = cat.fresh(t.table_id, pdim)
         infos = cat.fresh(t.table_id, "TableInfos")
-    finally:
-        if own:
-            http.close()
     out = {}
     for p in periods:
         k = str(p.get("Key", "")).strip()
@@ -372,9 +357,7 @@ def load_crime_year(
     say = progress or _quiet
     t = tables.CRIME_TABLE
     where = f"crime {year} ({t.table_id})"
-    own = client is None
-    http = client or _http.Client(s, say=say)
-    try:
+    with _session(client, s, say) as http:
         cat = Catalog(t.catalog, s, http, say)
         infos, props, region, titles = _metadata(cat, t.table_id, year)
         shape = _odata.CrimeShape.from_metadata(
@@ -411,21 +394,29 @@ def load_crime_year(
             flt += " and (" + " or ".join(f"{shape.kind_dim} eq '{p}'" for p in padded) + ")"
         dl, applied = cat.typed(t.table_id, shape.select(), flt, on_page=on_page, where=where)
         frame = _concat([shape.tidy(page) for page in dl.pages()], where)
-    finally:
-        if own:
-            http.close()
     if frame.empty:
         raise InputError(
             f"{where}: no rows for {year}JJ00 and the wanted crime types", key="err_empty_table"
         )
-    note = (
-        ""
-        if applied == "select+filter"
-        else f"server rejected $filter/$select; filtered locally ({applied})"
-    )
-    return Loaded(
-        frame, t.table_id, int(year), indeling, _modified(infos), cat.table_url(t.table_id), note
-    )
+    return Loaded(frame, t.table_id, int(year), indeling, _modified(infos),
+                  cat.table_url(t.table_id), _filter_note(applied))  # fmt: skip
+
+
+@contextlib.contextmanager
+def _session(client: _http.Client | None, s: _settings.Settings, say: Progress | None = None):  # noqa: ANN202
+    """The caller's client, or a new one that is closed afterwards."""
+    if client is not None:
+        yield client
+        return
+    with _http.Client(s, say=say) as http:
+        yield http
+
+
+def _filter_note(applied: str) -> str:
+    """The manifest note for a table-year the server would not filter for us."""
+    if applied == "select+filter":
+        return ""
+    return f"server rejected $filter/$select; filtered locally ({applied})"
 
 
 def table_modified(

@@ -34,21 +34,29 @@ KEY_INDICATORS = (
 CHARTS = ("lbm", "onv", "criminaliteit", "inkomen", "bijstand")
 
 
-def key_figures(
-    code: str, info: dict, lang: str, frames: dict[str, pd.DataFrame] | None = None
-) -> tuple[list[dict], pd.DataFrame]:
-    """Per indicator: latest value of the region, its gemeente and NL, rank X of N, reading.
-    ``frames`` collects each indicator's benchmark rows (the charts reuse them)."""
-    rows, shown = [], []
-    frames = {} if frames is None else frames
-    for ind_id in KEY_INDICATORS:
+def benchmark_frames(code: str, info: dict) -> dict[str, pd.DataFrame]:
+    """Each profile indicator's rows for the region, its gemeente, area and NL (read once for
+    the key figures and the charts)."""
+    out = {}
+    for ind_id in dict.fromkeys(KEY_INDICATORS + CHARTS):
         if ind_id not in registry.ids() or ind_id not in views.available(info["level"]):
             continue
         try:
-            df = views.benchmarks(ind_id, code)
+            out[ind_id] = views.benchmarks(ind_id, code)
         except WijkpeilError:
             continue
-        frames[ind_id] = df
+    return out
+
+
+def key_figures(
+    code: str, info: dict, lang: str, frames: dict[str, pd.DataFrame]
+) -> tuple[list[dict], pd.DataFrame]:
+    """Per indicator: latest value of the region, its gemeente and NL, rank X of N, reading."""
+    rows, shown = [], []
+    for ind_id in KEY_INDICATORS:
+        if ind_id not in frames:
+            continue
+        df = frames[ind_id]
         own = df[(df["region_code"] == code) & df["value"].notna()]
         if own.empty:
             continue
@@ -141,18 +149,12 @@ def lbm_block(code: str, rows: list[dict], lang: str) -> html.Section | None:
     ], className="lbm-block")  # fmt: skip
 
 
-def chart_blocks(
-    code: str, info: dict, lang: str, frames: dict[str, pd.DataFrame] | None = None
-) -> list:
+def chart_blocks(code: str, info: dict, lang: str, frames: dict[str, pd.DataFrame]) -> list:
     out = []
-    frames = frames or {}
     for ind_id in CHARTS:
-        if ind_id not in registry.ids() or ind_id not in views.available(info["level"]):
+        if ind_id not in frames:
             continue
-        try:
-            df = frames[ind_id] if ind_id in frames else views.benchmarks(ind_id, code)
-        except WijkpeilError:
-            continue
+        df = frames[ind_id]
         own = df[(df["region_code"] == code) & df["value"].notna()]
         if own.empty:
             continue
@@ -198,7 +200,7 @@ def layout(code: str = "", lang: str = "nl", **_: str) -> html.Div:
         if current != code:
             return redirect_page(code, current, lang)
         info = views.region_info(code)
-        frames: dict[str, pd.DataFrame] = {}
+        frames = benchmark_frames(code, info)
         rows, shown = key_figures(code, info, lang, frames)
     except WijkpeilError as exc:
         return common.error_page(exc, lang, "unknown_wijk")

@@ -45,6 +45,16 @@ def real_store(tmp_path_factory, shared_dir):  # noqa: ANN001, ANN201
     return version
 
 
+@pytest.fixture(scope="module")
+def servers(shared_dir):  # noqa: ANN001, ANN201
+    """Local publishers (CBS OData, PDOK, Leefbaarometer) for the online tests, per module."""
+    from tests.online_env import start_servers
+
+    srv = start_servers(shared_dir)
+    yield srv
+    srv["odata"].stop()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -73,14 +73,20 @@ class LbmServer:
                 self._cut = fault == "cut"
                 return False
 
+            def _unknown_path(self) -> bool:
+                """404 (empty body) for anything but the published file's path."""
+                if self.path.split("?")[0] == PATH:
+                    return False
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return True
+
             def do_HEAD(self) -> None:  # noqa: N802
                 srv.requests.append(("HEAD", self.path, ""))
                 if self._fault():
                     return
-                if self.path.split("?")[0] != PATH:
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
+                if self._unknown_path():
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/zip")
@@ -93,10 +99,7 @@ class LbmServer:
                 srv.requests.append(("GET", self.path, rng))
                 if self._fault():
                     return
-                if self.path.split("?")[0] != PATH:
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
+                if self._unknown_path():
                     return
                 start = 0
                 if rng.startswith("bytes=") and rng.endswith("-"):

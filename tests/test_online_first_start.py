@@ -23,16 +23,9 @@ import pytest
 import requests
 
 from tests.odata_server import KWB_IDS, ODataServer, crime_value
-from tests.online_env import YEARS, env_for, start_servers
+from tests.online_env import YEARS, env_for
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def servers(shared_dir):
-    srv = start_servers(shared_dir)
-    yield srv
-    srv["odata"].stop()
 
 
 def _env(servers: dict, data: Path, port: int, empty_shared: Path) -> dict:

@@ -13,18 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from tests.online_env import YEARS, env_for, start_servers
+from tests.online_env import YEARS, env_for
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def servers(shared_dir):
-    srv = start_servers(shared_dir)
-    yield srv
-    srv["odata"].stop()
 
 
 def _run(env: dict, *args: str) -> str:
